@@ -1,0 +1,61 @@
+"""burntop: gamified AI-coding usage tracking."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the web app: settings from the environment, overridden by `config` (tests)."""
+    from burntop import config as settings
+
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+    settings.check_production(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    from burntop import commands, errors
+    errors.register(app)
+    commands.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from burntop import database, redis_client
+    from burntop.accounts import sessions  # noqa: F401  (registers the user loader)
+    from burntop.extensions import db, htmx, limiter, login_manager, migrate, sock
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    sock.init_app(app)
+    htmx.init_app(app)
+    redis_client.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from burntop.home import api as home_api, views as home_views
+    from burntop.sync import api as sync_api
+
+    for module in (home_api, home_views, sync_api):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,52 @@
+"""Settings, all read from the environment (see the README's configuration table)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-insecure-change-me"
+MEGABYTE = 1024 * 1024
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("BURNTOP_ENV", "development").strip().lower()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'burntop.db'}"
+    return {
+        "BURNTOP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "BURNTOP_BASE_URL": os.environ.get("BURNTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SYNC_RATE_LIMIT": os.environ.get("BURNTOP_SYNC_RATE_LIMIT", "10 per minute"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("BURNTOP_MAX_SYNC_MB", "10")) * MEGABYTE,
+        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "REDIS_KEY_PREFIX": os.environ.get("BURNTOP_REDIS_PREFIX", "burntop"),
+        "GLOBAL_TOTALS_TTL": int(os.environ.get("BURNTOP_GLOBAL_TOTALS_TTL", "15")),
+    }
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run production with settings that are only safe on a laptop."""
+    if config["BURNTOP_ENV"] != "production":
+        return
+    if config["SECRET_KEY"] in ("", DEFAULT_SECRET) or len(config["SECRET_KEY"]) < 16:
+        raise RuntimeError("SECRET_KEY must be set to a long random value when BURNTOP_ENV=production")

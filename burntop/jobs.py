@@ -1,0 +1,43 @@
+"""Background jobs: the one schedule list of periodic jobs, and enqueueing that works without Redis."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from rq import Queue
+
+from burntop.redis_client import get_redis
+
+log = logging.getLogger(__name__)
+DEFAULT_QUEUE = "default"
+QUEUES = (DEFAULT_QUEUE,)
+
+
+def refresh_global_totals() -> dict:
+    """Recompute the landing page's global totals into the shared cache."""
+    from burntop.stats.totals import global_totals, invalidate_global_totals
+
+    invalidate_global_totals()
+    return global_totals()
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: Callable
+    interval: int | None = None  # seconds
+    cron: str | None = None
+    queue: str = DEFAULT_QUEUE
+
+
+SCHEDULE = (
+    Periodic(refresh_global_totals, interval=60),
+)
+
+
+def enqueue(func: Callable, *args, queue: str = DEFAULT_QUEUE, **kwargs):
+    """Run func on an RQ worker when Redis is configured, else right here (single-process development)."""
+    redis = get_redis()
+    if redis is None:
+        return func(*args, **kwargs)
+    return Queue(queue, connection=redis).enqueue(func, *args, **kwargs)

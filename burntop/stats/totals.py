@@ -1,0 +1,61 @@
+"""Global totals for the landing page, cached briefly and cleared when a sync adds usage."""
+from __future__ import annotations
+
+import json
+import time
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from burntop.extensions import db
+from burntop.models import DailyRollup, User
+from burntop.redis_client import get_redis
+
+_local: dict = {}
+
+
+def compute_global_totals() -> dict:
+    """Sum every rollup: tokens, cost, responses, developers and tools tracked."""
+    r = DailyRollup
+    row = db.session.execute(select(
+        func.coalesce(func.sum(r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens), 0),
+        func.coalesce(func.sum(r.cost_nanos), 0),
+        func.coalesce(func.sum(r.records), 0),
+        func.count(func.distinct(r.user_id)),
+        func.count(func.distinct(r.source)),
+        func.count(func.distinct(r.model)),
+    )).one()
+    users = db.session.scalar(select(func.count()).select_from(User))
+    return {
+        "totalTokens": int(row[0]), "totalCost": round(int(row[1]) / 1e9, 2), "responses": int(row[2]),
+        "activeUsers": int(row[3]), "tools": int(row[4]), "models": int(row[5]), "users": int(users),
+    }
+
+
+def _cache_key() -> str:
+    return f"{current_app.config['REDIS_KEY_PREFIX']}:global-totals"
+
+
+def global_totals() -> dict:
+    """The totals, from Redis (shared by every web node) or this process, at most TTL seconds old."""
+    ttl = current_app.config["GLOBAL_TOTALS_TTL"]
+    redis = get_redis()
+    if redis is not None:
+        cached = redis.get(_cache_key())
+        if cached:
+            return json.loads(cached)
+        totals = compute_global_totals()
+        redis.set(_cache_key(), json.dumps(totals), ex=ttl)
+        return totals
+    if _local.get("expires", 0) > time.monotonic():
+        return _local["totals"]
+    totals = compute_global_totals()
+    _local.update(totals=totals, expires=time.monotonic() + ttl)
+    return totals
+
+
+def invalidate_global_totals() -> None:
+    redis = get_redis()
+    if redis is not None:
+        redis.delete(_cache_key())
+    _local.clear()

@@ -1,0 +1,51 @@
+"""POST /api/sync: the CLI's upload endpoint (spec 000)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from burntop.accounts.tokens import token_required
+from burntop.errors import ApiError
+from burntop.extensions import limiter
+from burntop.stats.totals import invalidate_global_totals
+from burntop.sync import schema
+from burntop.sync.ingest import ingest
+
+bp = Blueprint("sync_api", __name__, url_prefix="/api")
+
+
+def _sync_limit() -> str:
+    return current_app.config["SYNC_RATE_LIMIT"]
+
+
+def _user_key() -> str:
+    # The prefix lives in the key (not RATELIMIT_KEY_PREFIX) because the limiter object is shared by apps.
+    return f"{current_app.config['REDIS_KEY_PREFIX']}:sync:user:{g.api_user.id}"
+
+
+@bp.post("/sync")
+@token_required
+@limiter.limit(_sync_limit, key_func=_user_key)
+def sync():
+    if not request.is_json:
+        raise ApiError(415, "Send the batch as JSON with Content-Type: application/json.")
+    try:
+        body, problems = schema.parse(request.get_data(cache=False))
+    except schema.TooLarge:
+        raise ApiError(413, f"At most {schema.MAX_RECORDS:,} records and {schema.MAX_SESSIONS:,} sessions per request.")
+    if body is None:
+        bad = sorted({p["index"] for p in problems if "index" in p})
+        message = (f"{len(bad)} invalid item(s); nothing was stored." if bad
+                   else "Invalid request body; nothing was stored.")
+        raise ApiError(400, message, details=problems[:1000])
+    user = g.api_user
+    result = ingest(user.id, user.timezone, body.records, body.sessions)
+    if result.added:
+        invalidate_global_totals()
+    return jsonify({
+        "success": True,
+        "recordsAdded": result.added,
+        "recordsSkipped": result.skipped,
+        "achievements": [],
+        "leveledUp": False,
+        "newLevel": None,
+    })

@@ -1,0 +1,171 @@
+"""Idempotent ingest: raw records and their daily rollups written in one transaction.
+
+Why it never double-counts:
+- records are inserted with ON CONFLICT (user_id, request_id) DO NOTHING ... RETURNING, so only the
+  rows this transaction really inserted come back, and only those are added to the rollups;
+- on PostgreSQL a concurrent insert of the same key waits for the other transaction and then
+  conflicts, so two machines syncing overlapping batches each add only what the other did not;
+- rows and rollup keys are written in sorted order, so two such transactions cannot deadlock;
+- everything (records, rollups, sessions) commits or rolls back together.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+
+from burntop.extensions import db
+from burntop.models import CodingSession, DailyRollup, UsageRecord
+from burntop.models.types import utcnow
+from burntop.pricing import Usage, cost_nanos, default_table, provider_for
+from burntop.sync.schema import RecordIn, SessionIn
+
+ROLLUP_SUMS = (
+    "records", "input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
+    "reasoning_tokens", "cost_nanos", "unpriced_records", "latency_ms_sum", "latency_count",
+    "success_count", "outcome_count",
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    added: int
+    skipped: int
+    days: frozenset[date]
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _insert(table):
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _least_greatest():
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.least, func.greatest
+    return func.min, func.max  # SQLite's scalar min()/max() with two arguments
+
+
+def record_rows(user_id: int, tz_name: str, records: Iterable[RecordIn]) -> list[dict]:
+    """Turn validated records into table rows: local day, provider, server-side cost."""
+    tz = zone(tz_name)
+    table = default_table()
+    now = utcnow()
+    rows = []
+    for r in records:
+        usage = Usage(r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens,
+                      r.cacheCreation1hTokens)
+        nanos = cost_nanos(r.model, usage, table)
+        rows.append({
+            "user_id": user_id, "request_id": r.requestId, "timestamp": r.timestamp,
+            "day": r.timestamp.astimezone(tz).date(), "source": r.source, "model": r.model,
+            "provider": r.provider or provider_for(r.model, table),
+            "input_tokens": r.inputTokens, "output_tokens": r.outputTokens,
+            "cache_creation_tokens": r.cacheCreationTokens, "cache_creation_1h_tokens": r.cacheCreation1hTokens,
+            "cache_read_tokens": r.cacheReadTokens, "reasoning_tokens": r.reasoningTokens,
+            "cost_nanos": nanos or 0, "priced": nanos is not None,
+            "machine_id": r.machineId, "session_id": r.sessionId, "project": r.project,
+            "latency_ms": r.latencyMs, "success": r.success, "created_at": now,
+        })
+    return rows
+
+
+def rollup_deltas(user_id: int, rows: Iterable[dict]) -> list[dict]:
+    """Sum inserted rows per (day, source, model): the increments to add to daily_rollups."""
+    sums: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["day"], row["source"], row["model"])
+        d = sums.get(key)
+        if d is None:
+            d = sums[key] = {"user_id": user_id, "day": key[0], "source": key[1], "model": key[2],
+                             "provider": row["provider"], "first_at": row["timestamp"],
+                             "last_at": row["timestamp"], **dict.fromkeys(ROLLUP_SUMS, 0)}
+        d["records"] += 1
+        for column in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
+                       "reasoning_tokens", "cost_nanos"):
+            d[column] += row[column]
+        d["unpriced_records"] += not row["priced"]
+        if row["latency_ms"] is not None:
+            d["latency_ms_sum"] += row["latency_ms"]
+            d["latency_count"] += 1
+        if row["success"] is not None:
+            d["outcome_count"] += 1
+            d["success_count"] += row["success"]
+        d["first_at"] = min(d["first_at"], row["timestamp"])
+        d["last_at"] = max(d["last_at"], row["timestamp"])
+    return [sums[key] for key in sorted(sums)]
+
+
+def _insert_records(rows: list[dict]) -> set[str]:
+    table = UsageRecord.__table__
+    stmt = (_insert(table).on_conflict_do_nothing(index_elements=["user_id", "request_id"])
+            .returning(table.c.request_id))
+    return set(db.session.execute(stmt, rows).scalars())
+
+
+def _upsert_rollups(deltas: list[dict]) -> None:
+    table = DailyRollup.__table__
+    least, greatest = _least_greatest()
+    stmt = _insert(table)
+    updates = {c: table.c[c] + stmt.excluded[c] for c in ROLLUP_SUMS}
+    updates["first_at"] = least(table.c.first_at, stmt.excluded.first_at)
+    updates["last_at"] = greatest(table.c.last_at, stmt.excluded.last_at)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day", "source", "model"], set_=updates)
+    db.session.execute(stmt, deltas)
+
+
+def _upsert_sessions(user_id: int, tz_name: str, sessions: list[SessionIn]) -> None:
+    """Sessions grow while they run: keep the furthest end and the largest counters, so replays are no-ops."""
+    tz = zone(tz_name)
+    latest: dict[str, dict] = {}
+    for s in sessions:
+        latest[s.sessionId] = {
+            "user_id": user_id, "session_id": s.sessionId, "source": s.source, "started_at": s.startedAt,
+            "ended_at": s.endedAt, "day": s.startedAt.astimezone(tz).date(), "active_seconds": s.activeSeconds,
+            "commits": s.commits, "lines_of_code": s.linesOfCode, "updated_at": utcnow(),
+        }
+    if not latest:
+        return
+    table = CodingSession.__table__
+    least, greatest = _least_greatest()
+    stmt = _insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "session_id"], set_={
+        "started_at": least(table.c.started_at, stmt.excluded.started_at),
+        "ended_at": func.coalesce(greatest(table.c.ended_at, stmt.excluded.ended_at),
+                                  table.c.ended_at, stmt.excluded.ended_at),
+        "active_seconds": greatest(table.c.active_seconds, stmt.excluded.active_seconds),
+        "commits": greatest(table.c.commits, stmt.excluded.commits),
+        "lines_of_code": greatest(table.c.lines_of_code, stmt.excluded.lines_of_code),
+        "updated_at": stmt.excluded.updated_at,
+    })
+    db.session.execute(stmt, [latest[key] for key in sorted(latest)])
+
+
+def ingest(user_id: int, tz_name: str, records: list[RecordIn], sessions: list[SessionIn] = ()) -> IngestResult:
+    """Store a validated batch for a user atomically; records already stored are skipped."""
+    unique: dict[str, RecordIn] = {}
+    for record in records:
+        unique.setdefault(record.requestId, record)  # a repeated id within one batch counts once
+    rows = record_rows(user_id, tz_name, (unique[key] for key in sorted(unique)))
+    try:
+        inserted = _insert_records(rows) if rows else set()
+        new_rows = [row for row in rows if row["request_id"] in inserted]
+        deltas = rollup_deltas(user_id, new_rows)
+        if deltas:
+            _upsert_rollups(deltas)
+        _upsert_sessions(user_id, tz_name, list(sessions))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return IngestResult(added=len(new_rows), skipped=len(records) - len(new_rows),
+                        days=frozenset(d["day"] for d in deltas))

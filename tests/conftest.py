@@ -1,0 +1,152 @@
+"""Fixtures: a real database per test run (SQLite file or PostgreSQL), optional real Redis.
+
+BURNTOP_TEST_DATABASE_URL  PostgreSQL server URL; each xdist worker gets its own database on it.
+                           Unset: a SQLite file per worker (the embedded default).
+BURNTOP_TEST_REDIS_URL     Redis URL; unset: no Redis (in-process jobs, in-memory limits), and
+                           tests marked `redis` are deselected.
+Under CI=true a configured PostgreSQL or Redis that cannot be reached fails the run; elsewhere it
+stops the run with a message.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from burntop import create_app
+from burntop.extensions import db
+
+PG_URL = os.environ.get("BURNTOP_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("BURNTOP_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is configured for this test run but unreachable: {error}"
+    if IN_CI:
+        pytest.exit(message, returncode=3)
+    pytest.exit(message + " (start it, or unset the variable to test without it)", returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    if REDIS_URL:
+        return
+    kept = [item for item in items if item.get_closest_marker("redis") is None]
+    deselected = [item for item in items if item.get_closest_marker("redis") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def _worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_database_url() -> str:
+    import psycopg
+
+    from burntop.config import normalize_database_url
+
+    name = f"burntop_test_{_worker_id()}"
+    admin_url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        _unavailable("PostgreSQL", exc)
+    base = normalize_database_url(admin_url)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if PG_URL:
+        url = _postgres_database_url()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'burntop.db'}"
+    if REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_timeout=5).ping()
+        except redis.RedisError as exc:
+            _unavailable("Redis", exc)
+    _migrate(url)
+    return url
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _truncate() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    """Settings for one test; a test may change them before `app` is first used."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": REDIS_URL,
+        # A fresh prefix keeps Redis counters and caches from leaking between tests.
+        "REDIS_KEY_PREFIX": f"burntop-test-{uuid.uuid4().hex[:12]}",
+        "BURNTOP_BASE_URL": "http://testserver",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        _truncate()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    redis = app.extensions.get("burntop_redis")
+    if redis is not None:
+        for key in redis.scan_iter(f"*{app_config['REDIS_KEY_PREFIX']}*"):
+            redis.delete(key)
+        redis.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
