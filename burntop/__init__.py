@@ -4,13 +4,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI client imports burntop.pricing and should not pay for Flask
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the web app: settings from the environment, overridden by `config` (tests)."""
+    from flask import Flask
+
     from burntop import config as settings
 
     app = Flask(

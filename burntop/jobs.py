@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
 from rq import Queue
 
 from burntop.redis_client import get_redis
@@ -35,9 +36,17 @@ SCHEDULE = (
 )
 
 
+def queue_name(name: str) -> str:
+    """Queue names carry the Redis key prefix, so deployments (and test runs) sharing a Redis stay apart."""
+    return f"{current_app.config['REDIS_KEY_PREFIX']}-{name}"
+
+
+def get_queue(name: str = DEFAULT_QUEUE) -> Queue:
+    return Queue(queue_name(name), connection=get_redis())
+
+
 def enqueue(func: Callable, *args, queue: str = DEFAULT_QUEUE, **kwargs):
     """Run func on an RQ worker when Redis is configured, else right here (single-process development)."""
-    redis = get_redis()
-    if redis is None:
+    if get_redis() is None:
         return func(*args, **kwargs)
-    return Queue(queue, connection=redis).enqueue(func, *args, **kwargs)
+    return get_queue(queue).enqueue(func, *args, **kwargs)

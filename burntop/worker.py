@@ -7,18 +7,18 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import Queue, Worker
+from rq import Worker
 from rq.cron import CronScheduler
 
 from burntop.extensions import db
-from burntop.jobs import QUEUES, SCHEDULE
+from burntop.jobs import QUEUES, SCHEDULE, get_queue, queue_name
 from burntop.redis_client import get_redis
 
 
 def build_cron(connection) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name=f"burntop-cron:{os.getpid()}")
     for job in SCHEDULE:
-        scheduler.register(job.func, queue_name=job.queue, interval=job.interval, cron=job.cron)
+        scheduler.register(job.func, queue_name=queue_name(job.queue), interval=job.interval, cron=job.cron)
     return scheduler
 
 
@@ -43,7 +43,7 @@ def worker_command(cron: bool, burst: bool) -> None:
         scheduler = multiprocessing.get_context("fork").Process(target=_run_cron, args=(connection,), daemon=True)
         scheduler.start()
     try:
-        queues = [Queue(name, connection=connection) for name in QUEUES]
+        queues = [get_queue(name) for name in QUEUES]
         Worker(queues, connection=connection).work(burst=burst, logging_level=current_app.config["LOG_LEVEL"])
     finally:
         if scheduler is not None:

@@ -2,8 +2,8 @@
 
 BURNTOP_TEST_DATABASE_URL  PostgreSQL server URL; each xdist worker gets its own database on it.
                            Unset: a SQLite file per worker (the embedded default).
-BURNTOP_TEST_REDIS_URL     Redis URL; unset: no Redis (in-process jobs, in-memory limits), and
-                           tests marked `redis` are deselected.
+BURNTOP_TEST_REDIS_URL     Redis URL; unset: no Redis (in-process jobs, in-memory limits). Tests
+                           marked `redis` run only with it, tests marked `embedded` only without.
 Under CI=true a configured PostgreSQL or Redis that cannot be reached fails the run; elsewhere it
 stops the run with a message.
 """
@@ -34,10 +34,10 @@ def _unavailable(what: str, error: Exception) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    if REDIS_URL:
-        return
-    kept = [item for item in items if item.get_closest_marker("redis") is None]
-    deselected = [item for item in items if item.get_closest_marker("redis") is not None]
+    """Tests for one configuration only are deselected in the other (not skipped)."""
+    other = "embedded" if REDIS_URL else "redis"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
+    deselected = [item for item in items if item.get_closest_marker(other) is not None]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

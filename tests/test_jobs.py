@@ -1,0 +1,45 @@
+"""Jobs: in-process without Redis, on a real RQ worker with it, and the periodic schedule."""
+from __future__ import annotations
+
+import pytest
+from burntop import jobs
+from burntop.redis_client import get_redis
+from burntop.worker import build_cron
+from tests.factories import auth, make_token, make_user, record
+
+
+@pytest.mark.embedded
+def test_without_redis_jobs_run_in_process(app):
+    totals = jobs.enqueue(jobs.refresh_global_totals)
+    assert totals["responses"] == 0
+
+
+@pytest.mark.redis
+def test_a_real_worker_runs_enqueued_jobs(app, client, runner):
+    token = make_token(make_user("alice"))
+    client.post("/api/sync", json={"records": [record("a"), record("b")]}, headers=auth(token))
+    job = jobs.enqueue(jobs.refresh_global_totals)
+    assert job.get_status() == "queued"
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    job.refresh()
+    assert job.get_status() == "finished"
+    assert job.return_value()["responses"] == 2
+
+
+@pytest.mark.redis
+def test_the_cron_scheduler_registers_every_periodic_job(app):
+    scheduler = build_cron(get_redis())
+    registered = {(j.func, j.queue_name, j.interval) for j in scheduler.get_jobs()}
+    assert registered == {(p.func, jobs.queue_name(p.queue), p.interval) for p in jobs.SCHEDULE}
+    due = scheduler.enqueue_jobs()  # an interval job is due as soon as the scheduler starts
+    assert len(due) == len(jobs.SCHEDULE)
+    queue = jobs.get_queue()
+    assert queue.count == len(jobs.SCHEDULE)
+    queue.empty()
+
+
+@pytest.mark.embedded
+def test_worker_without_redis_says_why(app, runner):
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL" in result.output
