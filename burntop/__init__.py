@@ -1,6 +1,8 @@
 """burntop: gamified AI-coding usage tracking."""
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
 import logging
 from pathlib import Path
 
@@ -59,8 +61,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from burntop.accounts import api as accounts_api
     from burntop.home import api as home_api, views as home_views
     from burntop.sync import api as sync_api
 
-    for module in (home_api, home_views, sync_api):
+    for module in (accounts_api, home_api, home_views, sync_api):
         app.register_blueprint(module.bp)

@@ -1,0 +1,35 @@
+"""The registry of sources: one module per tool, each defining SOURCE."""
+from __future__ import annotations
+
+import importlib
+
+from burntop.client.sources.base import Source
+
+MODULES = (
+    "claude_code", "codex", "gemini_cli", "qwen_cli", "opencode", "cline", "roo_code", "kilo_code",
+    "aider", "continue_dev", "cursor", "amp", "droid",
+)
+
+
+def all_sources() -> list[Source]:
+    sources = []
+    for module in MODULES:
+        name = f"burntop.client.sources.{module}"
+        try:
+            sources.append(importlib.import_module(name).SOURCE)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return sources
+
+
+def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:
+    """The sources named (all when none); unknown names raise ValueError listing the known ones."""
+    sources = all_sources()
+    if not names:
+        return sources
+    by_name = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+    return [by_name[n] for n in names]

@@ -1,0 +1,102 @@
+"""What every source module provides, and the helpers they share.
+
+A source module (one per tool, e.g. ``claude_code.py``) defines ``SOURCE = Source(...)``:
+
+- ``name``: the record ``source`` value (``claude-code``, ``codex``, ...);
+- ``discover(env, home) -> list[Path]``: the files (or SQLite databases) to read, honouring the tool's
+  own environment overrides; ``env`` is a mapping like ``os.environ`` and ``home`` the user's home, so
+  tests can point both at a temporary folder;
+- ``parse(path, checkpoint) -> ParseResult``: read one file, starting from ``checkpoint`` (None = from the
+  beginning), never raising on bad content (count it in ``skipped`` instead);
+- ``merge(records) -> records``: how duplicates of one response across files collapse (default:
+  keep_largest by request_id).
+
+Checkpoints are plain JSON-able dicts; the sync and stats code store them per file and hand them back
+unchanged. Append-only JSONL sources resume from a byte offset; others re-read a file whose size or
+mtime changed (the server dedupes by requestId).
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from burntop.client.records import Record, keep_largest
+
+
+@dataclass
+class ParseResult:
+    records: list[Record] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)   # reason -> count (malformed line, no usage, ...)
+    checkpoint: dict = field(default_factory=dict)      # hand back to parse() next time
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    label: str                                             # human name: "Claude Code"
+    discover: Callable[[Mapping[str, str], Path], list[Path]]
+    parse: Callable[[Path, dict | None], ParseResult]
+    merge: Callable[[list[Record]], list[Record]] = keep_largest
+    formats: str = ""                                      # versions/format notes, shown by --verbose
+
+
+def file_signature(path: Path) -> dict:
+    """Size, mtime and inode: enough to tell 'unchanged', 'grown' and 'replaced'."""
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def unchanged(path: Path, checkpoint: dict | None) -> bool:
+    if not checkpoint:
+        return False
+    sig = file_signature(path)
+    return all(checkpoint.get(key) == value for key, value in sig.items())
+
+
+def resume_offset(path: Path, checkpoint: dict | None) -> int:
+    """Where an append-only file should be read from: 0 unless it only grew since the checkpoint."""
+    if not checkpoint:
+        return 0
+    sig = file_signature(path)
+    offset = int(checkpoint.get("offset", 0))
+    if sig["inode"] != checkpoint.get("inode") or sig["size"] < offset:
+        return 0  # replaced or truncated: read it again; the server dedupes
+    return offset
+
+
+def jsonl_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Yield (end offset, line) for each complete line from offset; a trailing partial line is left
+    for the next run (a tool may be writing it right now)."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read()
+    position = offset
+    start = 0
+    while True:
+        end = data.find(b"\n", start)
+        if end < 0:
+            return
+        position = offset + end + 1
+        yield position, data[start:end]
+        start = end + 1
+
+
+def existing(paths: list[Path], pattern: str) -> list[Path]:
+    """All files matching a glob pattern under each existing folder, sorted, without duplicates."""
+    found: dict[str, Path] = {}
+    for base in paths:
+        if base.is_dir():
+            for item in base.glob(pattern):
+                if item.is_file():
+                    found.setdefault(os.path.realpath(item), item)
+    return sorted(found.values())
+
+
+def env_paths(env: Mapping[str, str], name: str) -> list[Path]:
+    """Paths from an environment variable holding one path or a comma/os.pathsep separated list."""
+    value = env.get(name, "")
+    parts = [p.strip() for chunk in value.split(",") for p in chunk.split(os.pathsep)]
+    return [Path(p).expanduser() for p in parts if p]

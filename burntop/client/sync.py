@@ -1,0 +1,114 @@
+"""`burntop sync`: read what is new since each file's checkpoint, upload it in batches, and advance a
+file's checkpoint only after the server acknowledged every batch holding its records."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from burntop.client.collect import Collected, FileBatch, read_new
+from burntop.client.config import Settings
+from burntop.client.records import Record
+from burntop.client.sources.base import Source
+from burntop.client.state import SyncState
+from burntop.client.upload import Client, ServerError
+
+BATCH_SIZE = 5000
+
+
+@dataclass
+class SourceReport:
+    source: str
+    files: int = 0
+    records: int = 0
+    added: int = 0
+    skipped: int = 0
+    batches: int = 0
+    error: str | None = None
+
+
+@dataclass
+class SyncReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    skipped_lines: Counter = field(default_factory=Counter)
+    skipped_files: list = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(s.error is None for s in self.sources)
+
+    def as_json(self) -> dict:
+        return {
+            "dryRun": self.dry_run,
+            "ok": self.ok,
+            "sources": [s.__dict__ for s in self.sources],
+            "recordsAdded": sum(s.added for s in self.sources),
+            "recordsSkipped": sum(s.skipped for s in self.sources),
+            "skipped": {f"{source}: {reason}": n for (source, reason), n in sorted(self.skipped_lines.items())},
+            **({"preview": self.preview} if self.dry_run else {}),
+        }
+
+
+def plan(source: Source, files: list[FileBatch], since: date | None) -> tuple[list[Record], dict[str, int]]:
+    """The source's records in upload order, and for each file the last position it depends on."""
+    merged = source.merge([r for f in files for r in f.records])
+    if since is not None:
+        merged = [r for r in merged if r.timestamp.astimezone().date() >= since]
+    merged.sort(key=lambda r: (r.timestamp, r.request_id))
+    position = {r.request_id: i for i, r in enumerate(merged)}
+    needs = {f.path: max((position.get(r.request_id, -1) for r in f.records), default=-1) for f in files}
+    return merged, needs
+
+
+Progress = Callable[[str, int, int], None]  # (source, records sent so far, records in all)
+
+
+def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home: Path, *, since: date | None,
+        full: bool, dry_run: bool, client: Client | None, progress: Progress | None = None) -> SyncReport:
+    state = SyncState(settings.folder)
+    report = SyncReport(dry_run=dry_run)
+    collected: Collected = read_new(sources, env, home, (lambda s, p: None) if full else state.checkpoint)
+    report.skipped_lines = collected.skipped
+    report.skipped_files = collected.skipped_files
+    for source in sources:
+        files = [f for f in collected.files if f.source == source.name]
+        records, needs = plan(source, files, since)
+        summary = SourceReport(source.name, files=len(files), records=len(records))
+        report.sources.append(summary)
+        payloads = [r.to_payload(settings.salt, settings.machine_id) for r in records]
+        if dry_run:
+            report.preview.extend(payloads[:3])
+            continue
+        _upload(source.name, payloads, files, needs, state, client, summary, progress)
+        if summary.error is None:
+            state.mark_synced(source.name, datetime.now(timezone.utc).isoformat(), summary.added)
+    return report
+
+
+def _upload(name, payloads, files, needs, state, client, summary, progress) -> None:
+    committed: set[str] = set()
+
+    def commit_through(position: int) -> None:
+        ready = {f.path: f.checkpoint for f in files if f.path not in committed and needs[f.path] < position}
+        if ready:
+            state.commit(name, ready)
+            committed.update(ready)
+
+    commit_through(0)  # files with nothing new to send
+    for start in range(0, len(payloads), BATCH_SIZE):
+        batch = payloads[start:start + BATCH_SIZE]
+        try:
+            answer = client.sync(batch)
+        except ServerError as exc:
+            summary.error = str(exc)
+            return
+        summary.batches += 1
+        summary.added += answer.get("recordsAdded", 0)
+        summary.skipped += answer.get("recordsSkipped", 0)
+        commit_through(start + len(batch))
+        if progress:
+            progress(name, start + len(batch), len(payloads))
