@@ -152,8 +152,8 @@ def stats(by, since, until, source_names, tz, mode, as_json, verbose) -> None:
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz")
     settings_folder = cfg.config_dir(os.environ)
     env, home = _env_home()
-    rows, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder))
-    report = aggregate(rows, by=by, tz=tz, since=since, until=until, mode=mode)
+    partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder))
+    report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode)
     _warn_skipped(skipped, verbose)
     if as_json:
         _print_json(report)

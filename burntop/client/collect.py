@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from sys import intern
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,11 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from burntop.client.records import Record
-from burntop.pricing import Usage, cost_nanos
+from burntop.pricing import Usage, cost_nanos, default_table
 from burntop.pricing.table import SHIPPED_PATH
+from burntop.client.stats import partial_sums
 from burntop.client.sources.base import ParseResult, Source, resume_offset, unchanged
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -72,100 +74,153 @@ ROW_FIELDS = ("request_id", "epoch", "model", "input", "output", "cache_creation
               "cache_1h", "reasoning", "logged_cost", "session_id", "project", "model_estimated", "cost_nanos")
 
 
-def to_row(r: Record) -> tuple:
+def to_row(r: Record, table=None) -> tuple:
     """The cached form of a record, with its calculated cost (None = unpriced) computed once."""
     nanos = cost_nanos(r.model, Usage(r.input_tokens, r.output_tokens, r.cache_creation_tokens,
-                                      r.cache_read_tokens, min(r.cache_creation_1h_tokens, r.cache_creation_tokens)))
-    return (r.request_id, r.timestamp.timestamp(), r.model, r.input_tokens, r.output_tokens,
+                                      r.cache_read_tokens, min(r.cache_creation_1h_tokens, r.cache_creation_tokens)),
+                       table if table is not None else default_table())
+    # Interned strings pickle once per distinct value instead of once per row.
+    return (r.request_id, r.timestamp.timestamp(), intern(r.model), r.input_tokens, r.output_tokens,
             r.cache_creation_tokens, r.cache_read_tokens, r.cache_creation_1h_tokens, r.reasoning_tokens,
-            r.logged_cost, r.session_id, r.project, r.model_estimated, nanos)
+            r.logged_cost, r.session_id and intern(r.session_id), r.project and intern(r.project),
+            r.model_estimated, nanos)
 
 
-def from_row(source: str, row: tuple) -> Record:
-    return Record(source=source, request_id=row[0], timestamp=datetime.fromtimestamp(row[1], timezone.utc),
-                  model=row[2], input_tokens=row[3], output_tokens=row[4], cache_creation_tokens=row[5],
-                  cache_read_tokens=row[6], cache_creation_1h_tokens=row[7], reasoning_tokens=row[8],
-                  logged_cost=row[9], session_id=row[10], project=row[11], model_estimated=row[12])
-
-
-def _rows_merge(source: Source, rows: list[tuple]) -> list[tuple]:
-    """Apply the source's duplicate rule; the default keeps the largest usage per request id."""
-    if source.merge.__name__ != "keep_largest":
-        return [to_row(r) for r in source.merge([from_row(source.name, row) for row in rows])]
-    best: dict[str, tuple] = {}
-    for row in rows:
-        current = best.get(row[0])
-        if current is None or (sum(row[3:7]), row[4]) > (sum(current[3:7]), current[4]):
-            best[row[0]] = row
-    return list(best.values())
+def from_row(source: str, row: tuple, _utc=timezone.utc, _at=datetime.fromtimestamp) -> Record:
+    # Positional: this runs once per cached record when a source is re-merged.
+    return Record(source, row[0], _at(row[1], _utc), row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                  row[9], row[10], row[11], None, row[12])
 
 
 class ParseCache:
-    """Per source: {path: (checkpoint, rows)} pickled in the config dir's cache folder."""
+    """Per source, three pickles in the config dir's cache folder: an index {path: (checkpoint, skip
+    reasons)}, each file's rows {path: rows}, and the partial sums of the merged rows. A run where
+    nothing changed loads only the index and the partial sums."""
+
 
     def __init__(self, folder: Path):
         self.folder = folder / "cache"
 
-    def _file(self, source: str) -> Path:
+    def _file(self, source: str, part: str) -> Path:
         # Cached rows carry calculated costs, so a new price table starts a new cache.
         st = SHIPPED_PATH.stat()
-        return self.folder / f"{source}.v{CACHE_VERSION}.{st.st_size:x}{st.st_mtime_ns:x}.pickle"
+        return self.folder / f"{source}.{part}.v{CACHE_VERSION}.{st.st_size:x}{st.st_mtime_ns:x}.pickle"
 
-    def load(self, source: str) -> dict:
+    def load(self, source: str, part: str):
         try:
-            with open(self._file(source), "rb") as handle:
-                data = pickle.load(handle)
-            return data if isinstance(data, dict) else {}
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            return {}
+            with open(self._file(source, part), "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):
+            return None
 
-    def save(self, source: str, data: dict) -> None:
+    def save(self, source: str, **parts) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self._file(source)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
-            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, target)
-        for old in self.folder.glob(f"{source}.v*.pickle"):
-            if old != target:
+        keep = set()
+        for part, data in parts.items():
+            target = self._file(source, part)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with open(temporary, "wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
+            keep.add(target)
+        for old in self.folder.glob(f"{source}.*.pickle"):
+            if old not in keep:
                 old.unlink(missing_ok=True)
 
 
+PARALLEL_MIN_FILES = 16
+
+
+def _parse_to_rows(job: tuple) -> tuple:
+    """Worker: parse one file and return plain rows (tuples pickle fast; Records do not)."""
+    source_name, key, checkpoint = job
+    from burntop.client.sources import select
+
+    source = select([source_name])[0]
+    result, problem = safe_parse(source, Path(key), checkpoint)
+    if result is None:
+        return key, None, problem, None, None
+    table = default_table()
+    return key, result.checkpoint, "", dict(result.skipped), [to_row(r, table) for r in result.records]
+
+
+def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tuple]:
+    """Parse changed files, on every core when there are many (fork only: spawning costs more than it saves)."""
+    import multiprocessing
+
+    tasks = [(source.name, key, checkpoint) for key, checkpoint in jobs]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(tasks) < PARALLEL_MIN_FILES or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse_to_rows(task) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+
+
 def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache) -> tuple[dict, Counter]:
-    """For stats: every source's deduplicated rows, re-parsing only files that changed since cached."""
-    rows_by_source: dict[str, list[tuple]] = {}
+    """For stats: the partial sums (see stats.partial_sums) of every source's deduplicated records,
+    re-parsing only files that changed since they were cached."""
+    combined: dict[tuple, list] = {}
     skipped: Counter = Counter()
     for source in sources:
-        cached = cache.load(source.name)
-        fresh: dict[str, tuple[dict, list[tuple], dict]] = {}
-        changed = False
+        old_index = cache.load(source.name, "index") or {}
+        index: dict[str, tuple[dict, dict]] = {}
+        jobs: list[tuple[str, dict | None]] = []
+        appended: set[str] = set()
         for path in source.discover(env, home):
             key = str(path)
-            entry = cached.get(key)
+            entry = old_index.get(key)
             try:
                 same = entry is not None and unchanged(path, entry[0])
+                appending = (not same and entry is not None and "offset" in entry[0]
+                             and resume_offset(path, entry[0]) > 0)
             except OSError:
-                same = False
+                continue  # vanished since discovery
             if same:
-                fresh[key] = entry
+                index[key] = entry
                 continue
-            changed = True
-            try:
-                appending = entry is not None and "offset" in entry[0] and resume_offset(path, entry[0]) > 0
-            except OSError:
-                appending = False
-            result, problem = safe_parse(source, path, entry[0] if appending else None)
-            if result is None:
+            jobs.append((key, entry[0] if appending else None))
+            if appending:
+                appended.add(key)
+        fresh: dict[str, list[tuple]] = {}
+        for key, checkpoint, problem, reasons, rows in _parse_many(source, jobs):
+            if checkpoint is None:
                 skipped[(source.name, problem)] += 1
                 continue
-            new_rows = [to_row(r) for r in result.records]
-            reasons = Counter(entry[2]) + result.skipped if appending else Counter(result.skipped)
-            fresh[key] = (result.checkpoint, (entry[1] + new_rows) if appending else new_rows, dict(reasons))
-        if changed or fresh.keys() != cached.keys():
-            cache.save(source.name, fresh)
-        for _, _, reasons in fresh.values():
+            if key in appended:
+                reasons = dict(Counter(old_index[key][1]) + Counter(reasons))
+            index[key] = (checkpoint, reasons)
+            fresh[key] = rows
+        for _, reasons in index.values():
             for reason, n in reasons.items():
                 skipped[(source.name, reason)] += n
-        all_rows = [row for _, rows, _ in fresh.values() for row in rows]
-        rows_by_source[source.name] = _rows_merge(source, all_rows)
-    return rows_by_source, skipped
+        partials = cache.load(source.name, "partials") if not fresh and index.keys() == old_index.keys() else None
+        if partials is None:
+            partials = _remerge(source, cache, index, fresh, appended)
+        combined.update(partials)  # keys hold the source, so sources never collide
+    return combined, skipped
+
+
+def _remerge(source: Source, cache: ParseCache, index: dict, fresh: dict, appended: set) -> dict:
+    """Merge cached rows of unchanged files with the fresh parses; return (and cache) their partial sums."""
+    table = default_table()
+    old_rows = cache.load(source.name, "rows") or {} if len(fresh) < len(index) else {}
+    file_rows: dict[str, list[tuple]] = {}
+    for key in index:
+        file_rows[key] = (old_rows.get(key, []) if key in appended or key not in fresh else []) + fresh.get(key, [])
+    every = [row for rows in file_rows.values() for row in rows]
+    keys = {source.merge_key(row[0]) for row in every}
+    if len(keys) == len(every):
+        merged = every  # nothing to merge
+    else:
+        records: list[Record] = []
+        rows_of: dict[int, tuple] = {}
+        for row in every:
+            record = from_row(source.name, row)
+            rows_of[id(record)] = row
+            records.append(record)
+        merged = [rows_of.get(id(r)) or to_row(r, table) for r in source.merge(records)]
+    partials = partial_sums({source.name: merged})
+    cache.save(source.name, index=index, rows=file_rows, partials=partials)
+    return partials

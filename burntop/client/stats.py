@@ -1,13 +1,14 @@
 """`burntop stats`: local totals grouped by day, week, month, session, model or source.
 
+Rows are first summed per quarter hour, source and model (every time zone's offset, and every DST
+change, falls on a quarter hour), then those sums are placed on local days: one cheap pass per row.
+
 Costs follow ccusage's modes: ``auto`` uses the cost a tool logged when it logged one, else the
 calculated cost; ``calculate`` always calculates from the shipped price table; ``display`` shows only
 logged costs (0 where a tool logs none).
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,96 +23,103 @@ NANOS = 1_000_000_000
 RID, EPOCH, MODEL, INP, OUT, CW, CR, C1H, REASON, LOGGED, SESSION, PROJECT, ESTIMATED, COST = range(14)
 
 
-def local_day(tz: ZoneInfo) -> Callable[[float], date]:
-    """epoch -> the local date, computed once per quarter hour (every zone's offset is a multiple of 15 min)."""
-    cache: dict[int, date] = {}
+def partial_sums(rows_by_source: dict[str, list[tuple]]) -> dict[tuple, list]:
+    """One cheap pass over the rows: sums per (quarter hour, source, model, session), for every mode.
 
-    def day(epoch: float) -> date:
-        bucket = int(epoch // 900)
-        found = cache.get(bucket)
-        if found is None:
-            found = cache[bucket] = datetime.fromtimestamp(bucket * 900, tz).date()
-        return found
-
-    return day
-
-
-def row_cost(row: tuple, mode: str) -> float:
-    """USD for one row in the chosen mode."""
-    if mode == "display":
-        return row[LOGGED] or 0.0
-    if mode == "auto" and row[LOGGED] is not None:
-        return row[LOGGED]
-    return (row[COST] or 0) / NANOS
-
-
-def _empty() -> dict:
-    return {"inputTokens": 0, "outputTokens": 0, "cacheCreationTokens": 0, "cacheReadTokens": 0, "cost": 0.0,
-            "records": 0, "reasoningTokens": 0, "unpriced": 0}
-
-
-def _add(target: dict, row: tuple, cost: float) -> None:
-    target["inputTokens"] += row[INP]
-    target["outputTokens"] += row[OUT]
-    target["cacheCreationTokens"] += row[CW]
-    target["cacheReadTokens"] += row[CR]
-    target["reasoningTokens"] += row[REASON]
-    target["cost"] += cost
-    target["records"] += 1
-    target["unpriced"] += row[COST] is None
-
-
-def _summary(sums: dict) -> dict:
-    total = sums["inputTokens"] + sums["outputTokens"] + sums["cacheCreationTokens"] + sums["cacheReadTokens"]
-    return {"inputTokens": sums["inputTokens"], "outputTokens": sums["outputTokens"],
-            "cacheCreationTokens": sums["cacheCreationTokens"], "cacheReadTokens": sums["cacheReadTokens"],
-            "totalTokens": total, "totalCost": round(sums["cost"], 6)}
-
-
-def aggregate(rows_by_source: dict[str, list[tuple]], by: str = "day", tz: str = "UTC", since: date | None = None,
-              until: date | None = None, mode: str = "auto") -> dict:
-    """Group every row; the result is JSON-ready, shaped like ccusage's daily report for --by day."""
-    zone = ZoneInfo(tz)
-    day_of = local_day(zone)
-    groups: dict[str, dict] = defaultdict(lambda: defaultdict(_empty))  # key -> model -> sums
-    meta: dict[str, dict] = {}
-    totals = _empty()
+    Each value: [input, output, cache write, cache read, reasoning, calculated nanos, logged USD,
+    calculated nanos of rows without a logged cost, records, unpriced records, first epoch, last epoch].
+    """
+    sums: dict[tuple, list] = {}
     for source, rows in rows_by_source.items():
         for row in rows:
-            day = day_of(row[EPOCH])
-            if (since and day < since) or (until and day > until):
-                continue
-            key = _key(by, day, source, row)
-            cost = row_cost(row, mode)
-            _add(groups[key][row[MODEL]], row, cost)
-            _add(totals, row, cost)
-            if by == "session":
-                m = meta.setdefault(key, {"source": source, "first": row[EPOCH], "last": row[EPOCH]})
-                m["first"], m["last"] = min(m["first"], row[EPOCH]), max(m["last"], row[EPOCH])
+            key = (int(row[EPOCH] // 900), source, row[MODEL], row[SESSION])
+            s = sums.get(key)
+            if s is None:
+                s = sums[key] = [0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, row[EPOCH], row[EPOCH]]
+            s[0] += row[INP]
+            s[1] += row[OUT]
+            s[2] += row[CW]
+            s[3] += row[CR]
+            s[4] += row[REASON]
+            nanos = row[COST] or 0
+            s[5] += nanos
+            if row[LOGGED] is None:
+                s[7] += nanos
+            else:
+                s[6] += row[LOGGED]
+            s[8] += 1
+            s[9] += row[COST] is None
+            if row[EPOCH] < s[10]:
+                s[10] = row[EPOCH]
+            elif row[EPOCH] > s[11]:
+                s[11] = row[EPOCH]
+    return sums
+
+
+def _cost(sums: list, mode: str) -> float:
+    if mode == "calculate":
+        return sums[5] / NANOS
+    if mode == "display":
+        return sums[6]
+    return sums[6] + sums[7] / NANOS
+
+
+def _summary(sums: list) -> dict:
+    return {"inputTokens": sums[0], "outputTokens": sums[1], "cacheCreationTokens": sums[2],
+            "cacheReadTokens": sums[3], "totalTokens": sums[0] + sums[1] + sums[2] + sums[3],
+            "totalCost": round(sums[5], 6)}
+
+
+def _add(target: list, sums: list, mode: str) -> None:
+    for i in range(5):
+        target[i] += sums[i]
+    target[5] += _cost(sums, mode)
+    target[6] += sums[8]
+    target[7] += sums[9]
+
+
+def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", since: date | None = None,
+              until: date | None = None, mode: str = "auto") -> dict:
+    """Group the partial sums; the result is JSON-ready, shaped like ccusage's daily report for --by day."""
+    zone = ZoneInfo(tz)
+    day_cache: dict[int, date] = {}
+    groups: dict[str, dict[str, list]] = {}   # key -> model -> [4 token sums, reasoning, cost, records, unpriced]
+    spans: dict[str, list] = {}
+    totals = [0, 0, 0, 0, 0, 0.0, 0, 0]
+    for (bucket, source, model, session), sums in partials.items():
+        day = day_cache.get(bucket)
+        if day is None:
+            day = day_cache[bucket] = datetime.fromtimestamp(bucket * 900, zone).date()
+        if (since and day < since) or (until and day > until):
+            continue
+        key = _key(by, day, source, model, session)
+        per_model = groups.setdefault(key, {})
+        _add(per_model.setdefault(model, [0, 0, 0, 0, 0, 0.0, 0, 0]), sums, mode)
+        _add(totals, sums, mode)
+        if by == "session":
+            span = spans.setdefault(key, [source, sums[10], sums[11]])
+            span[1], span[2] = min(span[1], sums[10]), max(span[2], sums[11])
     items = []
     for key in sorted(groups):
         models = groups[key]
-        sums = _empty()
+        group = [0, 0, 0, 0, 0, 0.0, 0, 0]
         for model_sums in models.values():
-            for field, value in model_sums.items():
-                sums[field] += value
-        item = {KEY_NAMES[by]: key, **_summary(sums), "modelsUsed": sorted(models),
-                "modelBreakdowns": [{"modelName": name, "inputTokens": s["inputTokens"],
-                                     "outputTokens": s["outputTokens"],
-                                     "cacheCreationTokens": s["cacheCreationTokens"],
-                                     "cacheReadTokens": s["cacheReadTokens"], "cost": round(s["cost"], 6)}
-                                    for name, s in sorted(models.items(), key=lambda kv: -kv[1]["cost"])]}
+            for i in range(8):
+                group[i] += model_sums[i]
+        item = {KEY_NAMES[by]: key, **_summary(group), "modelsUsed": sorted(models),
+                "modelBreakdowns": [{"modelName": name, "inputTokens": m[0], "outputTokens": m[1],
+                                     "cacheCreationTokens": m[2], "cacheReadTokens": m[3], "cost": round(m[5], 6)}
+                                    for name, m in sorted(models.items(), key=lambda kv: (-kv[1][5], kv[0]))]}
         if by == "session":
-            m = meta[key]
-            item["source"] = m["source"]
-            item["firstActivity"] = datetime.fromtimestamp(m["first"], zone).isoformat()
-            item["lastActivity"] = datetime.fromtimestamp(m["last"], zone).isoformat()
+            source, first, last = spans[key]
+            item["source"] = source
+            item["firstActivity"] = datetime.fromtimestamp(first, zone).isoformat()
+            item["lastActivity"] = datetime.fromtimestamp(last, zone).isoformat()
         items.append(item)
-    return {GROUPINGS[by]: items, "totals": {**_summary(totals), "records": totals["records"],
-                                             "unpricedRecords": totals["unpriced"]}}
+    return {GROUPINGS[by]: items, "totals": {**_summary(totals), "records": totals[6], "unpricedRecords": totals[7]}}
 
 
-def _key(by: str, day: date, source: str, row: tuple) -> str:
+def _key(by: str, day: date, source: str, model: str, session: str | None) -> str:
     if by == "day":
         return day.isoformat()
     if by == "week":
@@ -119,13 +127,7 @@ def _key(by: str, day: date, source: str, row: tuple) -> str:
     if by == "month":
         return day.strftime("%Y-%m")
     if by == "session":
-        return row[SESSION] or "(no session)"
+        return session or "(no session)"
     if by == "model":
-        return row[MODEL]
+        return model
     return source
-
-
-def flatten(rows_by_source: dict[str, list[tuple]]) -> Iterable[tuple[str, tuple]]:
-    for source, rows in rows_by_source.items():
-        for row in rows:
-            yield source, row

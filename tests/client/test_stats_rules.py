@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 from burntop.client.collect import to_row
 from burntop.client.records import Record
-from burntop.client.stats import aggregate
+from burntop.client.stats import aggregate as aggregate_partials, partial_sums
 
 
 def rec(rid, at, model="claude-sonnet-4-20250514", logged=None, session="s1", **tokens):
@@ -17,6 +17,10 @@ def rec(rid, at, model="claude-sonnet-4-20250514", logged=None, session="s1", **
 
 def rows(*records):
     return {"claude-code": [to_row(r) for r in records]}
+
+
+def aggregate(rows_by_source, **options):
+    return aggregate_partials(partial_sums(rows_by_source), **options)
 
 
 def test_daily_json_matches_ccusage_shape_and_sums():

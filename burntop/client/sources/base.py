@@ -9,7 +9,8 @@ A source module (one per tool, e.g. ``claude_code.py``) defines ``SOURCE = Sourc
 - ``parse(path, checkpoint) -> ParseResult``: read one file, starting from ``checkpoint`` (None = from the
   beginning), never raising on bad content (count it in ``skipped`` instead);
 - ``merge(records) -> records``: how duplicates of one response across files collapse (default:
-  keep_largest by request_id).
+  keep_largest by request_id); ``merge_key(request_id)``: what two records must share for ``merge``
+  to combine them (default: the request_id itself).
 
 Checkpoints are plain JSON-able dicts; the sync and stats code store them per file and hand them back
 unchanged. Append-only JSONL sources resume from a byte offset; others re-read a file whose size or
@@ -41,6 +42,9 @@ class Source:
     parse: Callable[[Path, dict | None], ParseResult]
     merge: Callable[[list[Record]], list[Record]] = keep_largest
     formats: str = ""                                      # versions/format notes, shown by --verbose
+    # Records whose keys differ can never be merged together, so when every key is unique `merge`
+    # has nothing to do and is skipped (the common case, and a costly one for stats on big histories).
+    merge_key: Callable[[str], str] = str
 
 
 def file_signature(path: Path) -> dict:

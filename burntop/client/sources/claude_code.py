@@ -1,0 +1,262 @@
+"""Claude Code: the session transcripts it appends to under ``<config dir>/projects/``.
+
+Locations: every directory in ``CLAUDE_CONFIG_DIR`` (one path or a comma-separated list; Claude Code
+keeps its state in ``$CLAUDE_CONFIG_DIR/projects``); otherwise ``~/.config/claude/projects`` (the
+XDG location some 1.0.x releases used, and ``$XDG_CONFIG_HOME/claude/projects`` when that is set) and
+``~/.claude/projects`` (the default on Linux, macOS and Windows, where ``~`` is ``%USERPROFILE%``).
+Files: ``<project key>/<session id>.jsonl`` plus sub-agent transcripts
+``<project key>/<session id>/subagents/agent-*.jsonl``; all ``**/*.jsonl`` are read.
+
+Format covered: Claude Code 1.0.x to 2.1.x (2025-2026). One JSON object per line; the lines that
+matter are ``{"type": "assistant", "message": {"id", "model", "usage": {...}}, "requestId",
+"sessionId", "cwd", "timestamp", "isSidechain", "costUSD"?}``. ``usage`` is the Anthropic Messages
+API usage object (``input_tokens`` excludes cache reads and writes; ``cache_creation`` splits the
+writes into ``ephemeral_5m_input_tokens`` and ``ephemeral_1h_input_tokens``; ``output_tokens``
+already includes extended-thinking tokens, which the API does not report separately).
+
+Counting decisions:
+- One record per model response. Claude Code writes one line per content block of a response
+  (thinking, text, tool_use), each repeating the usage, and newer versions also write an early
+  streaming snapshot whose ``output_tokens`` is still small. Lines with the same ``message.id`` and
+  ``requestId`` (or the same ``message.id`` when the line has no ``requestId``, as 2.x sub-agent and
+  third-party-endpoint lines often do) are one response: we keep the largest usage (never the first
+  line, which may be the partial snapshot) and the earliest timestamp.
+  request_id = ``claude-code:<message.id>:<requestId>`` or ``claude-code:<message.id>``.
+- A response logged once with and once without ``requestId`` is one response: within a file and in
+  ``merge`` the id-less copy is folded into the one with the ``requestId``.
+- Sidechain replays, resumed/forked sessions (which copy earlier lines into a new file) and
+  sub-agent files repeat the same ids, so they get the same request_id and ``merge`` keeps one
+  (the largest usage; on a tie the earliest timestamp).
+- ``<synthetic>`` lines are messages Claude Code makes up itself (API errors, interruptions) with
+  zero usage; no model answered and nothing was billed, so they are not records (counted in
+  ``skipped["synthetic message"]``); they can never add tokens or message counts.
+- ``costUSD`` (written by releases before 1.0.9) -> logged_cost; ``cwd`` -> project;
+  ``sessionId`` -> session_id; ``message.model`` -> model as logged. reasoning_tokens stays 0.
+- Lines without usage (user prompts, tool results, summaries, snapshots) are counted in
+  ``skipped["no usage"]``; lines that look like assistant lines but do not parse are
+  ``skipped["malformed line"]``; a trailing line without a newline is left for the next run.
+
+Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed (tool results and prompts,
+most of the bytes, are never decoded: inside JSON strings quotes are escaped, so the pattern only
+matches real keys/values), and lines are located with ``bytes.find`` instead of splitting the file.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from burntop.client.records import Record, keep_largest
+from burntop.client.sources.base import (
+    ParseResult,
+    Source,
+    env_paths,
+    existing,
+    file_signature,
+    resume_offset,
+)
+
+NAME = "claude-code"
+_ANCHOR = b'"assistant"'
+_UTC = timezone.utc
+_loads = orjson.loads
+
+
+def discover(env: Mapping[str, str], home: Path) -> list[Path]:
+    """Transcript files under each configured (or default) Claude Code projects folder."""
+    configured = env_paths(env, "CLAUDE_CONFIG_DIR")
+    if configured:
+        roots = [base / "projects" for base in configured]
+    else:
+        roots = [home / ".config" / "claude" / "projects", home / ".claude" / "projects"]
+        if env.get("XDG_CONFIG_HOME"):
+            roots.insert(0, Path(env["XDG_CONFIG_HOME"]).expanduser() / "claude" / "projects")
+    return existing(roots, "**/*.jsonl")
+
+
+def _count(value: object) -> int:
+    """A token count from the log; anything that is not a positive number counts as 0."""
+    if value.__class__ is int:
+        return value if value > 0 else 0  # type: ignore[return-value]
+    if value.__class__ is float and value > 0:  # type: ignore[operator]
+        return int(value)  # type: ignore[arg-type]
+    return 0
+
+
+def _timestamp(value: object) -> datetime | None:
+    """An aware UTC datetime from an ISO-8601 string (naive means UTC), or None."""
+    if value.__class__ is not str:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    if moment.tzinfo is _UTC:  # the usual "...Z"
+        return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=_UTC)
+    return moment.astimezone(_UTC)
+
+
+def _entry(line: bytes, skipped: Counter) -> tuple | None:
+    """(request_id, message id, has requestId, size, timestamp, fields) of an assistant line, or None."""
+    try:
+        obj = _loads(line)
+    except orjson.JSONDecodeError:
+        skipped["malformed line"] += 1
+        return None
+    message = obj.get("message") if obj.__class__ is dict and obj.get("type") == "assistant" else None
+    usage = message.get("usage") if message.__class__ is dict else None
+    if usage.__class__ is not dict:
+        skipped["no usage"] += 1
+        return None
+    model = message.get("model")
+    if model == "<synthetic>":
+        skipped["synthetic message"] += 1
+        return None
+    message_id = message.get("id")
+    if message_id.__class__ is not str or not message_id:
+        skipped["no message id"] += 1
+        return None
+    moment = _timestamp(obj.get("timestamp"))
+    if moment is None:
+        skipped["bad timestamp"] += 1
+        return None
+    get = usage.get
+    fresh, output = get("input_tokens"), get("output_tokens")
+    write, read = get("cache_creation_input_tokens"), get("cache_read_input_tokens")
+    if not (fresh.__class__ is output.__class__ is write.__class__ is read.__class__ is int) or min(
+            fresh, output, write, read) < 0:
+        fresh, output, write, read = _count(fresh), _count(output), _count(write), _count(read)
+    one_hour = 0
+    split = get("cache_creation")
+    if split.__class__ is dict:
+        one_hour = _count(split.get("ephemeral_1h_input_tokens"))
+        if not write:
+            write = _count(split.get("ephemeral_5m_input_tokens")) + one_hour
+        one_hour = min(one_hour, write)
+    request = obj.get("requestId")
+    has_request = request.__class__ is str and bool(request)
+    request_id = f"{NAME}:{message_id}:{request}" if has_request else f"{NAME}:{message_id}"
+    cost, session, cwd = obj.get("costUSD"), obj.get("sessionId"), obj.get("cwd")
+    fields = (
+        model if model.__class__ is str and model else None, fresh, output, write, read, one_hour,
+        float(cost) if cost.__class__ in (int, float) else None,
+        session if session.__class__ is str else None, cwd if cwd.__class__ is str else None,
+    )
+    return request_id, message_id, has_request, (fresh + output + write + read, output), moment, fields
+
+
+def _build(entry: tuple, request_id: str, moment: datetime) -> Record:
+    """The Record for the kept line of one response."""
+    model, fresh, output, write, read, one_hour, cost, session, cwd = entry[5]
+    return Record(
+        source=NAME, request_id=request_id, timestamp=moment, model=model or "unknown",
+        input_tokens=fresh, output_tokens=output, cache_creation_tokens=write, cache_read_tokens=read,
+        cache_creation_1h_tokens=one_hour, logged_cost=cost, session_id=session, project=cwd,
+        model_estimated=model is None,
+    )
+
+
+def merge(records: list[Record]) -> list[Record]:
+    """One record per response: largest usage, earliest timestamp, id-less copies joined to their twin."""
+    with_request: dict[str, str] = {}
+    for record in records:
+        parts = record.request_id.split(":", 2)
+        if len(parts) == 3:
+            with_request.setdefault(parts[1], record.request_id)
+    if with_request:
+        records = [
+            replace(r, request_id=with_request[key]) if (key := r.request_id[len(NAME) + 1:]) in with_request
+            else r
+            for r in records
+        ]
+    earliest: dict[str, datetime] = {}
+    for record in records:
+        first = earliest.get(record.request_id)
+        if first is None or record.timestamp < first:
+            earliest[record.request_id] = record.timestamp
+    kept = keep_largest(sorted(records, key=lambda r: r.timestamp))
+    # Copies, not edits: the caller's records stay as parsed.
+    return [r if r.timestamp == earliest[r.request_id] else replace(r, timestamp=earliest[r.request_id])
+            for r in kept]
+
+
+def _scan(data: bytes, limit: int, skipped: Counter) -> tuple[dict, dict, int]:
+    """Largest entry and earliest time per request_id of the candidate lines, and their number."""
+    best: dict[str, tuple] = {}
+    earliest: dict[str, datetime] = {}
+    candidates = 0
+    find, rfind = data.find, data.rfind
+    position = find(_ANCHOR, 0, limit)
+    while position >= 0:
+        start = rfind(b"\n", 0, position) + 1
+        stop = find(b"\n", position, limit)
+        position = find(_ANCHOR, stop, limit)
+        candidates += 1
+        entry = _entry(data[start:stop], skipped)
+        if entry is None:
+            continue
+        request_id, moment = entry[0], entry[4]
+        kept = best.get(request_id)
+        if kept is None:
+            best[request_id] = entry
+            earliest[request_id] = moment
+            continue
+        if entry[3] > kept[3]:
+            best[request_id] = entry
+        if moment < earliest[request_id]:
+            earliest[request_id] = moment
+    return best, earliest, candidates
+
+
+def _records(best: dict[str, tuple], earliest: dict[str, datetime]) -> list[Record]:
+    """One Record per response, folding a response logged without requestId into its twin."""
+    twins = {entry[1]: request_id for request_id, entry in best.items() if entry[2]}
+    for request_id in [rid for rid, entry in best.items() if not entry[2] and entry[1] in twins]:
+        entry = best.pop(request_id)
+        twin = twins[entry[1]]
+        if entry[3] > best[twin][3]:
+            best[twin] = entry
+        earliest[twin] = min(earliest[twin], earliest.pop(request_id))
+    return [_build(entry, request_id, earliest[request_id]) for request_id, entry in best.items()]
+
+
+def parse(path: Path, checkpoint: dict | None) -> ParseResult:
+    """Records from the complete lines after the checkpoint's offset; never raises on content."""
+    result = ParseResult()
+    try:
+        signature = file_signature(path)
+        offset = resume_offset(path, checkpoint)
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            # Read only what the signature describes, so a line appended meanwhile is read next run.
+            data = handle.read(max(signature["size"] - offset, 0))
+    except OSError:
+        result.skipped["unreadable file"] += 1
+        result.checkpoint = dict(checkpoint or {})
+        return result
+    limit = data.rfind(b"\n") + 1
+    best, earliest, candidates = _scan(data, limit, result.skipped)
+    result.records = _records(best, earliest)
+    lines = data.count(b"\n", 0, limit)
+    if lines > candidates:
+        result.skipped["no usage"] += lines - candidates
+    result.checkpoint = {**signature, "offset": offset + limit}
+    return result
+
+
+SOURCE = Source(
+    name=NAME,
+    label="Claude Code",
+    discover=discover,
+    parse=parse,
+    merge=merge,
+    merge_key=lambda request_id: request_id.split(":", 2)[1],  # the message id: see merge()
+    formats="Claude Code 1.0.x-2.1.x projects/**/*.jsonl (assistant lines with message.usage; "
+            "costUSD before 1.0.9; cache_creation 5m/1h split; subagents/agent-*.jsonl)",
+)

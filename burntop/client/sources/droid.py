@@ -1,0 +1,116 @@
+"""Droid (Factory's CLI): per-SESSION token totals, the only usage Droid keeps locally.
+
+Droid is closed source. Its session folder holds, per session, ``<session id>.jsonl`` (the message
+history: ``session_start`` and ``message`` lines with no token usage on any line, in every version
+seen up to 2026) and ``<session id>.settings.json`` with a running total ``tokenUsage {inputTokens,
+outputTokens, cacheCreationTokens, cacheReadTokens, thinkingTokens}`` plus ``model``,
+``providerLock`` and ``providerLockTimestamp``, rewritten in place as the session goes on.
+
+Locations: ``~/.factory/sessions/<encoded cwd>/<id>.settings.json`` (older builds: directly in
+``sessions/``); ``~`` is ``%USERPROFILE%`` on Windows. No environment override is documented.
+
+Because no per-response usage exists, this source reports ONE record per session, honestly marked:
+- request_id = ``droid:<session id>``; ``extra["granularity"] = "session"``.
+- It is reported only once the settings file has been left alone for ``QUIET_SECONDS`` (an
+  active session's total still grows and the server keeps the first value it gets for an id). A
+  session resumed after it was reported adds tokens that are NOT counted; this undercounts rather
+  than double counting (per-delta records would count twice whenever a checkpoint is lost).
+- The whole session is dated at ``providerLockTimestamp`` (its first model call), else the file's
+  mtime, and attributed to ``model`` (the session's current model; a session that switched models
+  is priced entirely at the last one); ``model_estimated`` when the file has none.
+- inputTokens is taken as non-cached input (Anthropic-style names; sessions show cache reads far
+  above input). thinkingTokens: both Anthropic output_tokens and OpenAI completion_tokens already
+  include reasoning, so it is a part of output and not added, unless it exceeds output (then it
+  cannot be a part and is added). Other trackers (tokscale and its ports) add it unconditionally.
+- cwd for the project comes from the sibling ``.jsonl``'s first line (``session_start``) when present.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+
+from burntop.client.records import Record
+from burntop.client.sources.base import ParseResult, Source, existing, file_signature, unchanged
+from burntop.client.sources.gemini_cli import _int, parse_time
+
+NAME = "droid"
+QUIET_SECONDS = 3600
+SUFFIX = ".settings.json"
+
+
+def _cwd(settings_path: Path) -> str | None:
+    """The session's cwd from the first line of the sibling message log (nothing else is read)."""
+    log = settings_path.with_name(settings_path.name[: -len(SUFFIX)] + ".jsonl")
+    try:
+        with open(log, "rb") as handle:
+            first = handle.readline(1 << 20)
+        item = orjson.loads(first)
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    cwd = item.get("cwd") if isinstance(item, dict) else None
+    return cwd if isinstance(cwd, str) and cwd else None
+
+
+def session_fields(usage: dict) -> dict | None:
+    """Token fields from a session's ``tokenUsage``; None when it is all zero."""
+    inp, out, think = _int(usage.get("inputTokens")), _int(usage.get("outputTokens")), _int(usage.get("thinkingTokens"))
+    write, read = _int(usage.get("cacheCreationTokens")), _int(usage.get("cacheReadTokens"))
+    if inp + out + think + write + read == 0:
+        return None
+    output = out + think if think > out else out
+    return {"input_tokens": inp, "output_tokens": output, "cache_creation_tokens": write,
+            "cache_read_tokens": read, "reasoning_tokens": min(think, output)}
+
+
+def parse(path: Path, checkpoint: dict | None) -> ParseResult:
+    """One session's settings file: a single session-total record once the session is quiet."""
+    result = ParseResult()
+    try:
+        if unchanged(path, checkpoint):
+            result.checkpoint = dict(checkpoint or {})
+            return result
+        signature = file_signature(path)
+        settings = orjson.loads(path.read_bytes())
+    except OSError:
+        result.skipped["unreadable file"] += 1
+        return result
+    except orjson.JSONDecodeError:
+        result.skipped["malformed file"] += 1
+        return result
+    usage = settings.get("tokenUsage") if isinstance(settings, dict) else None
+    if not isinstance(usage, dict):
+        result.skipped["no usage" if isinstance(settings, dict) else "unknown format"] += 1
+        result.checkpoint = signature
+        return result
+    fields = session_fields(usage)
+    if fields is None:
+        result.skipped["no usage"] += 1
+        return result  # no checkpoint: a new session's file is read again once it has tokens
+    if time.time() - signature["mtime_ns"] / 1e9 < QUIET_SECONDS:
+        result.skipped["session still active"] += 1
+        return result  # no checkpoint: read again next run
+    stamp = parse_time(settings.get("providerLockTimestamp")) or datetime.fromtimestamp(
+        signature["mtime_ns"] / 1e9, tz=timezone.utc)
+    model, provider = settings.get("model"), settings.get("providerLock")
+    estimated = not (isinstance(model, str) and model)
+    session = path.name[: -len(SUFFIX)]
+    result.records.append(Record(
+        source=NAME, request_id=f"{NAME}:{session}", timestamp=stamp, model="unknown" if estimated else model,
+        model_estimated=estimated, provider=provider if isinstance(provider, str) and provider else None,
+        session_id=session, project=_cwd(path), extra={"granularity": "session"}, **fields))
+    result.checkpoint = signature
+    return result
+
+
+def discover(env: Mapping[str, str], home: Path) -> list[Path]:
+    """Session settings files under ``~/.factory/sessions``."""
+    root = [home / ".factory" / "sessions"]
+    return sorted(set(existing(root, f"*{SUFFIX}") + existing(root, f"*/*{SUFFIX}")))
+
+
+SOURCE = Source(name=NAME, label="Droid", discover=discover, parse=parse,
+                formats="sessions/**/<id>.settings.json tokenUsage: per-session totals only")
