@@ -4,6 +4,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -26,4 +27,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 sock = Sock()
 htmx = Htmx()
+csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: "global", headers_enabled=True, default_limits=[])

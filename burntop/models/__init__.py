@@ -1,10 +1,11 @@
 """All models, imported here so Alembic and relationships see every table."""
+from burntop.models.accounts import DeviceGrant, EmailCode
 from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
 from burntop.models.usage import CodingSession, DailyRollup, UsageRecord
 from burntop.models.users import ApiToken, User
 
 __all__ = [
-    "Achievement", "AchievementUnlock", "Activity", "ApiToken", "CodingSession", "DailyRollup",
+    "Achievement", "AchievementUnlock", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession", "DailyRollup",
     "Follow", "Notification", "Referral", "ReferralClick", "UsageRecord", "User", "XpEvent",
 ]
