@@ -82,7 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if not (name == exc.name or name.startswith(f"{exc.name}.")):
                 raise
             continue
         for attribute in ("bp", "api_bp"):
