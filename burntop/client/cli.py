@@ -42,16 +42,20 @@ def _print_json(data) -> None:
 
 
 def _warn_skipped(skipped, verbose: bool, files=()) -> None:
-    total = sum(skipped.values())
-    if not total:
-        return
+    """One warning line for what could not be read; --verbose lists every skip and why."""
+    from burntop.client.sources.base import is_problem
+
     if verbose:
         for (source, reason), n in sorted(skipped.items()):
-            click.echo(f"skipped {n:,} × {reason} ({source})", err=True)
+            kind = "could not read" if is_problem(reason) else "no model response"
+            click.echo(f"{source}: skipped {n:,} × {reason} ({kind})", err=True)
         for source, path, reason in files:
-            click.echo(f"skipped file {path}: {reason} ({source})", err=True)
-    else:
-        click.echo(f"note: skipped {total:,} unusable line(s) or file(s); --verbose lists them", err=True)
+            click.echo(f"{source}: skipped file {path}: {reason}", err=True)
+        return
+    problems = sum(n for (_, reason), n in skipped.items() if is_problem(reason))
+    if problems:
+        click.echo(f"warning: skipped {problems:,} malformed or unreadable line(s)/file(s); "
+                   "--verbose lists them", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

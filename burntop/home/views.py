@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from burntop.stats.totals import global_totals
+from burntop.stats.totals import global_totals, landing_showcase
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html", totals=global_totals())
+    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase())
 
 
 @bp.get("/partials/global-totals")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from burntop.extensions import db
 from burntop.models import DailyRollup, User
+from burntop.models.types import utcnow
 from burntop.redis_client import get_redis
 
 _local: dict = {}
@@ -32,30 +33,42 @@ def compute_global_totals() -> dict:
     }
 
 
-def _cache_key() -> str:
-    return f"{current_app.config['REDIS_KEY_PREFIX']}:global-totals"
+def _cache_key(name: str) -> str:
+    return f"{current_app.config['REDIS_KEY_PREFIX']}:{name}"
 
 
-def global_totals() -> dict:
-    """The totals, from Redis (shared by every web node) or this process, at most TTL seconds old."""
+def cached(name: str, compute):
+    """compute() from Redis (shared by every web node) or this process, at most TTL seconds old."""
     ttl = current_app.config["GLOBAL_TOTALS_TTL"]
     redis = get_redis()
     if redis is not None:
-        cached = redis.get(_cache_key())
-        if cached:
-            return json.loads(cached)
-        totals = compute_global_totals()
-        redis.set(_cache_key(), json.dumps(totals), ex=ttl)
-        return totals
-    if _local.get("expires", 0) > time.monotonic():
-        return _local["totals"]
-    totals = compute_global_totals()
-    _local.update(totals=totals, expires=time.monotonic() + ttl)
-    return totals
+        hit = redis.get(_cache_key(name))
+        if hit:
+            return json.loads(hit)
+        value = compute()
+        redis.set(_cache_key(name), json.dumps(value), ex=max(ttl, 1))
+        return value
+    entry = _local.get(name)
+    if entry and entry[1] > time.monotonic():
+        return entry[0]
+    value = compute()
+    _local[name] = (value, time.monotonic() + ttl)
+    return value
+
+
+def global_totals() -> dict:
+    return cached("global-totals", compute_global_totals)
+
+
+def landing_showcase() -> dict | None:
+    from burntop.stats.showcase import top_public_this_week
+
+    return cached("landing-showcase", lambda: top_public_this_week(utcnow().date()))
 
 
 def invalidate_global_totals() -> None:
+    """Clear what a sync made stale on the landing page."""
     redis = get_redis()
     if redis is not None:
-        redis.delete(_cache_key())
+        redis.delete(_cache_key("global-totals"), _cache_key("landing-showcase"))
     _local.clear()

@@ -27,6 +27,16 @@ from pathlib import Path
 from burntop.client.records import Record, keep_largest
 
 
+# Skip reasons that mean something could not be read. Every other reason ("no usage", "repeated
+# total", "synthetic message", ...) is a line that rightly holds no model response.
+PROBLEM_PREFIXES = ("malformed", "unreadable", "unknown format", "bad ", "no timestamp", "no message id",
+                    "part without message")
+
+
+def is_problem(reason: str) -> bool:
+    return reason.startswith(PROBLEM_PREFIXES)
+
+
 @dataclass
 class ParseResult:
     records: list[Record] = field(default_factory=list)
