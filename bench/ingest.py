@@ -82,7 +82,14 @@ def fill_history(user_id: int, rows: int) -> float:
         SELECT :uid, day, source, model, 'anthropic', count(*), sum(input_tokens), sum(output_tokens),
                sum(cache_creation_tokens), sum(cache_read_tokens), 0, sum(cost_nanos), 0, 0, 0, 0, 0,
                min(timestamp), max(timestamp)
-        FROM usage_records WHERE user_id = :uid GROUP BY day, source, model
+        FROM usage_records WHERE user_id = :uid AND request_id LIKE 'history-%%' GROUP BY day, source, model
+        ON CONFLICT (user_id, day, source, model) DO UPDATE SET
+            records = daily_rollups.records + excluded.records,
+            input_tokens = daily_rollups.input_tokens + excluded.input_tokens,
+            output_tokens = daily_rollups.output_tokens + excluded.output_tokens,
+            cache_creation_tokens = daily_rollups.cache_creation_tokens + excluded.cache_creation_tokens,
+            cache_read_tokens = daily_rollups.cache_read_tokens + excluded.cache_read_tokens,
+            cost_nanos = daily_rollups.cost_nanos + excluded.cost_nanos
     """), {"uid": user_id})
     db.session.commit()
     db.session.execute(text("ANALYZE usage_records"))

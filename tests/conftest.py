@@ -47,25 +47,32 @@ def _worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_database_url() -> str:
+# One database per test run and worker, so parallel runs on one server never meet.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
+
+
+def _admin(sql: str) -> None:
     import psycopg
 
+    with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
+                         connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+def _postgres_database_url() -> str:
     from burntop.config import normalize_database_url
 
-    name = f"burntop_test_{_worker_id()}"
-    admin_url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+    name = f"burntop_test_{RUN_ID}_{_worker_id()}"
     try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
+        _admin(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # psycopg.OperationalError: not running, refused, auth
         _unavailable("PostgreSQL", exc)
-    base = normalize_database_url(admin_url)
+    base = normalize_database_url(PG_URL)
     return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     if PG_URL:
         url = _postgres_database_url()
     else:
@@ -78,7 +85,9 @@ def database_url(tmp_path_factory) -> str:
         except redis.RedisError as exc:
             _unavailable("Redis", exc)
     _migrate(url)
-    return url
+    yield url
+    if PG_URL:
+        _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def _migrate(url: str) -> None:
