@@ -212,3 +212,18 @@ def test_unreadable_and_malformed_input_is_skipped_with_one_warning(home, login,
     assert server_totals()["records"] == 6
     verbose = CliRunner().invoke(main, ["stats", "--verbose", "--json"])
     assert "malformed line" in verbose.stderr
+
+
+def test_status_shows_account_server_and_pending_records(home, login, live_server):
+    path = claude_history(home)
+    login(live_server)
+    before = json.loads(run("status", "--json").stdout)
+    assert (before["server"], before["user"]) == ("ok", "dev")
+    assert before["sources"]["claude-code"] == {"lastSyncAt": None, "pendingRecords": 6}
+    run("sync")
+    append(path, assistant("msg_late", "req_late", at="2025-10-06T09:00:00.000Z"))
+    after = json.loads(run("status", "--json").stdout)
+    assert after["sources"]["claude-code"]["pendingRecords"] == 1
+    assert after["sources"]["claude-code"]["lastSyncAt"]
+    text = run("status").stdout
+    assert "claude-code" in text and "1 record(s) pending" in text
