@@ -12,7 +12,11 @@ from burntop.models import DailyRollup, User
 from burntop.models.types import utcnow
 from burntop.redis_client import get_redis
 
-_local: dict = {}
+
+
+def _local() -> dict:
+    """This process's cache when there is no Redis (one per app, so test apps never share it)."""
+    return current_app.extensions.setdefault("burntop_local_cache", {})
 
 
 def compute_global_totals() -> dict:
@@ -48,11 +52,11 @@ def cached(name: str, compute):
         value = compute()
         redis.set(_cache_key(name), json.dumps(value), ex=max(ttl, 1))
         return value
-    entry = _local.get(name)
+    entry = _local().get(name)
     if entry and entry[1] > time.monotonic():
         return entry[0]
     value = compute()
-    _local[name] = (value, time.monotonic() + ttl)
+    _local()[name] = (value, time.monotonic() + ttl)
     return value
 
 
@@ -71,4 +75,4 @@ def invalidate_global_totals() -> None:
     redis = get_redis()
     if redis is not None:
         redis.delete(_cache_key("global-totals"), _cache_key("landing-showcase"))
-    _local.clear()
+    _local().clear()
