@@ -81,6 +81,20 @@ def resume_offset(path: Path, checkpoint: dict | None) -> int:
     return offset
 
 
+def read_appended(path: Path, checkpoint: dict | None) -> tuple[bytes, int, dict]:
+    """(bytes after the checkpoint, their offset, the file's signature) of an append-only file.
+
+    Only what the signature describes is read, so a line appended meanwhile waits for the next run.
+    Raises OSError for an unreadable file.
+    """
+    signature = file_signature(path)
+    offset = resume_offset(path, checkpoint)
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read(max(signature["size"] - offset, 0))
+    return data, offset, signature
+
+
 def jsonl_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, bytes]]:
     """Yield (end offset, line) for each complete line from offset; a trailing partial line is left
     for the next run (a tool may be writing it right now)."""

@@ -56,8 +56,7 @@ from burntop.client.sources.base import (
     Source,
     env_paths,
     existing,
-    file_signature,
-    resume_offset,
+    read_appended,
 )
 
 NAME = "codex"
@@ -178,12 +177,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """Records from the complete lines after the checkpoint; never raises on content."""
     result = ParseResult()
     try:
-        signature = file_signature(path)
-        offset = resume_offset(path, checkpoint)
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            # Read only what the signature describes, so a line appended meanwhile is read next run.
-            data = handle.read(max(signature["size"] - offset, 0))
+        data, offset, signature = read_appended(path, checkpoint)
     except OSError:
         result.skipped["unreadable file"] += 1
         result.checkpoint = dict(checkpoint or {})
