@@ -314,3 +314,17 @@ def test_concurrent_first_round_splits_the_shared_records(app, live_server, toke
         t.join()
     assert sum(added) == 300
     assert rollup_totals()["records"] == 300
+
+
+def test_usage_by_local_weekday_and_hour_is_kept_once(client, app):
+    from burntop.models import UsageHour
+
+    token = make_token(make_user("night-owl", timezone="America/Los_Angeles"))
+    batch = [record("h1", at="2025-03-02T09:30:00Z"), record("h2", at="2025-03-02T09:45:00Z"),  # Sun 01:30 PST
+             record("h3", at="2025-03-03T20:00:00Z")]                                           # Mon 12:00
+    sync(client, token, batch)
+    sync(client, token, batch)
+    db.session.expire_all()
+    rows = db.session.execute(select(UsageHour.weekday, UsageHour.hour, UsageHour.records, UsageHour.tokens)
+                              .order_by(UsageHour.weekday)).all()
+    assert [tuple(r) for r in rows] == [(0, 12, 1, 1500), (6, 1, 2, 3000)]

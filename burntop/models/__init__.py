@@ -2,10 +2,10 @@
 from burntop.models.accounts import DeviceGrant, EmailCode
 from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
-from burntop.models.usage import CodingSession, DailyRollup, UsageRecord
+from burntop.models.usage import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.models.users import ApiToken, User
 
 __all__ = [
     "Achievement", "AchievementUnlock", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession", "DailyRollup",
-    "Follow", "Notification", "Referral", "ReferralClick", "UsageRecord", "User", "XpEvent",
+    "Follow", "Notification", "Referral", "ReferralClick", "UsageHour", "UsageRecord", "User", "XpEvent",
 ]

@@ -94,3 +94,16 @@ class CodingSession(db.Model):
     commits: Mapped[int] = mapped_column(Integer, default=0)
     lines_of_code: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsageHour(db.Model):
+    """Per user, local weekday (0 = Monday) and hour: records and tokens, for peak hours, weekday
+    patterns and night/weekend achievements without scanning raw records."""
+
+    __tablename__ = "usage_hours"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)

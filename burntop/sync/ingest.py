@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from burntop.extensions import db
-from burntop.models import CodingSession, DailyRollup, UsageRecord
+from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
 from burntop.sync.schema import RecordIn, SessionIn
@@ -63,12 +63,14 @@ def record_rows(user_id: int, tz_name: str, records: Iterable[RecordIn]) -> list
     now = utcnow()
     rows = []
     for r in records:
+        local = r.timestamp.astimezone(tz)
         usage = Usage(r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens,
                       r.cacheCreation1hTokens)
         nanos = cost_nanos(r.model, usage, table)
         rows.append({
             "user_id": user_id, "request_id": r.requestId, "timestamp": r.timestamp,
-            "day": r.timestamp.astimezone(tz).date(), "source": r.source, "model": r.model,
+            "day": local.date(), "source": r.source, "model": r.model,
+            "weekday": local.weekday(), "hour": local.hour,
             "provider": r.provider or provider_for(r.model, table),
             "input_tokens": r.inputTokens, "output_tokens": r.outputTokens,
             "cache_creation_tokens": r.cacheCreationTokens, "cache_creation_1h_tokens": r.cacheCreation1hTokens,
@@ -129,6 +131,25 @@ def _json_default(value):
     return value.isoformat()
 
 
+def hour_deltas(user_id: int, rows: Iterable[dict]) -> list[dict]:
+    """Sum inserted rows per local (weekday, hour)."""
+    sums: dict[tuple[int, int], list[int]] = {}
+    for row in rows:
+        s = sums.setdefault((row["weekday"], row["hour"]), [0, 0])
+        s[0] += 1
+        s[1] += row["input_tokens"] + row["output_tokens"] + row["cache_creation_tokens"] + row["cache_read_tokens"]
+    return [{"user_id": user_id, "weekday": w, "hour": h, "records": r, "tokens": t}
+            for (w, h), (r, t) in sorted(sums.items())]
+
+
+def _upsert_hours(deltas: list[dict]) -> None:
+    table = UsageHour.__table__
+    stmt = _insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "weekday", "hour"], set_={
+        "records": table.c.records + stmt.excluded.records, "tokens": table.c.tokens + stmt.excluded.tokens})
+    db.session.execute(stmt, deltas)
+
+
 def _insert_records(rows: list[dict]) -> set[str]:
     if db.session.get_bind().dialect.name == "postgresql":
         driver = db.session.connection().connection.driver_connection
@@ -138,7 +159,8 @@ def _insert_records(rows: list[dict]) -> set[str]:
     table = UsageRecord.__table__
     stmt = (_insert(table).on_conflict_do_nothing(index_elements=["user_id", "request_id"])
             .returning(table.c.request_id))
-    return set(db.session.execute(stmt, rows).scalars())
+    columns = [c.name for c in table.columns if c.name != "id"]
+    return set(db.session.execute(stmt, [{c: row[c] for c in columns} for row in rows]).scalars())
 
 
 def _upsert_rollups(deltas: list[dict]) -> None:
@@ -206,6 +228,7 @@ def ingest(user_id: int, tz_name: str, records: list[RecordIn], sessions: list[S
         deltas = rollup_deltas(user_id, new_rows)
         if deltas:
             _upsert_rollups(deltas)
+            _upsert_hours(hour_deltas(user_id, new_rows))
         _upsert_sessions(user_id, tz_name, list(sessions))
         db.session.commit()
     except BaseException:
