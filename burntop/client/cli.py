@@ -65,14 +65,28 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--token", help="An API token (create one in burntop's settings).")
+@click.option("--token", help="Save this API token instead of approving the machine in a browser.")
 @click.option("--api-url", help=f"The burntop server (default {cfg.DEFAULT_API_URL}).")
-def login(token: str | None, api_url: str | None) -> None:
-    """Save your API token."""
-    if not token:
-        raise click.UsageError("browser device login is not available yet: create a token on the server "
-                               "and run `burntop login --token <token>`")
+@click.option("--no-browser", is_flag=True, help="Only print the link to open (ssh sessions, headless machines).")
+def login(token: str | None, api_url: str | None, no_browser: bool) -> None:
+    """Link this machine: approve it in your browser, or save an API token with --token."""
     settings = cfg.load()
+    if not token:
+        from burntop.client import device_login
+
+        server = (api_url or settings.api_url).rstrip("/")
+        try:
+            answer = device_login.run(server, browser=not no_browser, terminal=sys.stdout.isatty())
+        except device_login.DeviceLoginError as exc:
+            raise click.ClickException(str(exc))
+        except KeyboardInterrupt:
+            click.echo("\nlogin cancelled; nothing was saved", err=True)
+            sys.exit(130)
+        cfg.save_login(settings, answer["access_token"], api_url)
+        click.echo(f"logged in to {server} as {(answer.get('user') or {}).get('username', '?')}")
+        if settings.token_from_env:
+            click.echo("note: BURNTOP_TOKEN is set in your environment and overrides the saved token", err=True)
+        return
     cfg.save_login(settings, token.strip(), api_url)
     settings = cfg.load()
     from burntop.client.upload import Client, ServerError, make_session

@@ -17,7 +17,7 @@ from burntop.pricing.table import SHIPPED_PATH
 from burntop.client.stats import partial_sums
 from burntop.client.sources.base import ParseResult, Source, resume_offset, unchanged
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass

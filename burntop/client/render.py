@@ -40,6 +40,9 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
         console.print("No usage found in your local logs for this selection.")
         return
     console.print(table)
+    if totals.get("estimatedModelRecords"):
+        console.print(f"[yellow]{totals['estimatedModelRecords']:,} record(s) did not name their model; "
+                      "each tool's documented default model was assumed.[/yellow]")
     if totals.get("unpricedRecords"):
         console.print(f"[yellow]{totals['unpricedRecords']:,} record(s) use a model without a known price "
                       "and count $0.[/yellow]")

@@ -27,7 +27,8 @@ def partial_sums(rows_by_source: dict[str, list[tuple]]) -> dict[tuple, list]:
     """One cheap pass over the rows: sums per (quarter hour, source, model, session), for every mode.
 
     Each value: [input, output, cache write, cache read, reasoning, calculated nanos, logged USD,
-    calculated nanos of rows without a logged cost, records, unpriced records, first epoch, last epoch].
+    calculated nanos of rows without a logged cost, records, unpriced records, first epoch, last epoch,
+    records whose model is a documented default rather than read from the log].
     """
     sums: dict[tuple, list] = {}
     for source, rows in rows_by_source.items():
@@ -35,7 +36,7 @@ def partial_sums(rows_by_source: dict[str, list[tuple]]) -> dict[tuple, list]:
             key = (int(row[EPOCH] // 900), source, row[MODEL], row[SESSION])
             s = sums.get(key)
             if s is None:
-                s = sums[key] = [0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, row[EPOCH], row[EPOCH]]
+                s = sums[key] = [0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, row[EPOCH], row[EPOCH], 0]
             s[0] += row[INP]
             s[1] += row[OUT]
             s[2] += row[CW]
@@ -49,6 +50,7 @@ def partial_sums(rows_by_source: dict[str, list[tuple]]) -> dict[tuple, list]:
                 s[6] += row[LOGGED]
             s[8] += 1
             s[9] += row[COST] is None
+            s[12] += bool(row[ESTIMATED])
             if row[EPOCH] < s[10]:
                 s[10] = row[EPOCH]
             elif row[EPOCH] > s[11]:
@@ -86,6 +88,7 @@ def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", sin
     groups: dict[str, dict[str, list]] = {}   # key -> model -> [4 token sums, reasoning, cost, records, unpriced]
     spans: dict[str, list] = {}
     totals = [0, 0, 0, 0, 0, 0.0, 0, 0]
+    estimated = 0
     for (bucket, source, model, session), sums in partials.items():
         day = day_cache.get(bucket)
         if day is None:
@@ -96,6 +99,7 @@ def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", sin
         per_model = groups.setdefault(key, {})
         _add(per_model.setdefault(model, [0, 0, 0, 0, 0, 0.0, 0, 0]), sums, mode)
         _add(totals, sums, mode)
+        estimated += sums[12]
         if by == "session":
             span = spans.setdefault(key, [source, sums[10], sums[11]])
             span[1], span[2] = min(span[1], sums[10]), max(span[2], sums[11])
@@ -116,7 +120,8 @@ def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", sin
             item["firstActivity"] = datetime.fromtimestamp(first, zone).isoformat()
             item["lastActivity"] = datetime.fromtimestamp(last, zone).isoformat()
         items.append(item)
-    return {GROUPINGS[by]: items, "totals": {**_summary(totals), "records": totals[6], "unpricedRecords": totals[7]}}
+    return {GROUPINGS[by]: items, "totals": {**_summary(totals), "records": totals[6], "unpricedRecords": totals[7],
+                                             "estimatedModelRecords": estimated}}
 
 
 def _key(by: str, day: date, source: str, model: str, session: str | None) -> str:

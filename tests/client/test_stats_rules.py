@@ -85,3 +85,10 @@ def test_by_session_model_and_source():
     assert sessions[0]["firstActivity"].startswith("2025-06-01T10:00")
     assert [m["model"] for m in aggregate(r, by="model")["models"]] == ["claude-sonnet-4-20250514", "gpt-5"]
     assert aggregate(r, by="source")["sources"][0]["source"] == "claude-code"
+
+
+def test_records_with_a_defaulted_model_are_counted():
+    estimated = rec("a", "2025-06-01T10:00:00+00:00", model="gpt-5")
+    estimated.model_estimated = True
+    report = aggregate(rows(estimated, rec("b", "2025-06-01T10:00:00+00:00")))
+    assert report["totals"]["estimatedModelRecords"] == 1
