@@ -23,6 +23,13 @@ def refresh_global_totals() -> dict:
     return global_totals()
 
 
+def purge_sign_in_codes() -> int:
+    """Delete email sign-in codes older than every throttle window."""
+    from burntop.accounts.email_codes import purge_codes
+
+    return purge_codes()
+
+
 @dataclass(frozen=True)
 class Periodic:
     func: Callable
@@ -33,6 +40,7 @@ class Periodic:
 
 SCHEDULE = (
     Periodic(refresh_global_totals, interval=60),
+    Periodic(purge_sign_in_codes, cron="17 3 * * *"),
 )
 
 

@@ -30,12 +30,12 @@ def test_a_real_worker_runs_enqueued_jobs(app, client, runner):
 @pytest.mark.redis
 def test_the_cron_scheduler_registers_every_periodic_job(app):
     scheduler = build_cron(get_redis())
-    registered = {(j.func, j.queue_name, j.interval) for j in scheduler.get_jobs()}
-    assert registered == {(p.func, jobs.queue_name(p.queue), p.interval) for p in jobs.SCHEDULE}
-    due = scheduler.enqueue_jobs()  # an interval job is due as soon as the scheduler starts
-    assert len(due) == len(jobs.SCHEDULE)
+    registered = {(j.func, j.queue_name, j.interval, j.cron) for j in scheduler.get_jobs()}
+    assert registered == {(p.func, jobs.queue_name(p.queue), p.interval, p.cron) for p in jobs.SCHEDULE}
+    due = scheduler.enqueue_jobs()  # interval jobs are due as soon as the scheduler starts
+    assert len(due) == sum(1 for p in jobs.SCHEDULE if p.interval)
     queue = jobs.get_queue()
-    assert queue.count == len(jobs.SCHEDULE)
+    assert queue.count == len(due)
     queue.empty()
 
 
@@ -43,3 +43,20 @@ def test_the_cron_scheduler_registers_every_periodic_job(app):
 def test_worker_without_redis_says_why(app, runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+@pytest.mark.embedded
+def test_sign_in_codes_are_purged_by_the_daily_job(app):
+    from datetime import timedelta
+
+    from burntop.extensions import db
+    from burntop.models import EmailCode
+    from burntop.models.types import utcnow
+
+    now = utcnow()
+    for age in (timedelta(days=2), timedelta(minutes=1)):
+        db.session.add(EmailCode(email="a@example.com", code_hash="x" * 64, ip_hash="y" * 64,
+                                 expires_at=now - age + timedelta(minutes=10), created_at=now - age))
+    db.session.commit()
+    assert jobs.enqueue(jobs.purge_sign_in_codes) == 1
+    assert db.session.query(EmailCode).count() == 1
