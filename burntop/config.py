@@ -34,6 +34,8 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "BURNTOP_BASE_URL": os.environ.get("BURNTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SYNC_RATE_LIMIT": os.environ.get("BURNTOP_SYNC_RATE_LIMIT", "10 per minute"),
+        "DEVICE_CODE_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CODE_RATE_LIMIT", "10 per minute"),
+        "DEVICE_CHECK_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CHECK_RATE_LIMIT", "20 per minute"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("BURNTOP_MAX_SYNC_MB", "10")) * MEGABYTE,
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_HTTPONLY": True,

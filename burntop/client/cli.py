@@ -217,7 +217,7 @@ def sync(source_names, since, full, dry_run, as_json, verbose, install_schedule,
 
     settings = cfg.load()
     if not settings.logged_in and not dry_run:
-        raise click.ClickException("not logged in: run `burntop login --token <token>` (or set BURNTOP_TOKEN)")
+        raise click.ClickException("not logged in: run `burntop login` (or `burntop login --token <token>`, or set BURNTOP_TOKEN)")
     env, home = _env_home()
     sources = _sources(source_names)
     client = None if dry_run else Client(settings.api_url, settings.token)

@@ -103,11 +103,12 @@ def poll(session: requests.Session, api_url: str, code: DeviceCode, *, timeout: 
 def show_code(code: DeviceCode, console) -> None:
     """Tell the person where to go and which code to check: a panel on a terminal, plain lines otherwise."""
     if console is not None:
+        from rich.markup import escape
         from rich.panel import Panel
 
         console.print(Panel.fit(
-            f"Open [link={code.verification_uri_complete}][bold]{code.verification_uri}[/bold][/link]\n"
-            f"and confirm the code  [bold reverse] {code.user_code} [/bold reverse]",
+            f"Open [link={escape(code.verification_uri_complete)}][bold]{escape(code.verification_uri)}[/bold][/link]\n"
+            f"and confirm the code  [bold reverse] {escape(code.user_code)} [/bold reverse]",
             title="Log in to burntop", border_style="#ff6b00", padding=(1, 3)))
         return
     click.echo("To log in, open this page in a browser:")

@@ -48,11 +48,6 @@ def test_logout_forgets_the_token(env):
     assert cfg.load().token is None
 
 
-def test_plain_login_says_device_login_is_not_there_yet(env):
-    result = CliRunner().invoke(main, ["login"])
-    assert result.exit_code == 2 and "--token" in result.output
-
-
 def test_sync_without_login_explains(env):
     result = CliRunner().invoke(main, ["sync"])
     assert result.exit_code == 1 and "burntop login" in result.output
