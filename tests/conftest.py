@@ -124,9 +124,18 @@ def app_config(database_url) -> dict:
     }
 
 
+def _forget_cached_user() -> None:
+    """The `app` fixture keeps one app context for a whole test and Flask-Login caches the user in
+    `g`: forget it before each request, so every request loads its own session's user."""
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.before_request(_forget_cached_user)
     with app.app_context():
         _truncate()
         yield app

@@ -53,9 +53,10 @@ def test_sign_in_with_an_emailed_code(page, live_server, mail_log):
     page.keyboard.type(mail_log.code_for("ada.lovelace@example.com"))
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/")
+    assert page.get_by_role("banner").get_by_text("@ada-lovelace").is_visible()  # the header's user menu
     page.goto(live_server + "/login")
     assert page.locator("[data-signed-in-as]").inner_text() == "@ada-lovelace"
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()  # the header menu
     page.wait_for_url(live_server + "/")
     page.goto(live_server + "/login")
     assert page.get_by_label("Email address").is_visible()

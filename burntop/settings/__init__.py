@@ -1,0 +1,1 @@
+"""Settings pages: what a signed-in person controls about their account."""
