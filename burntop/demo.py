@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 
 from burntop.accounts.users import create_user
 from burntop.extensions import db
+from burntop.gamification.evaluate import evaluate
 from burntop.models import User
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync.ingest import ingest
@@ -100,6 +101,8 @@ def seed(now: datetime | None = None) -> int:
             if parsed is None:
                 raise RuntimeError(f"demo data failed validation: {problems[:3]}")
             added += ingest(user.id, tz, parsed.records, parsed.sessions).added
+    for user_id in db.session.scalars(select(User.id).where(User.is_demo.is_(True)).order_by(User.id)).all():
+        evaluate(user_id, now)
     invalidate_global_totals()
     return added
 

@@ -41,7 +41,7 @@ def test_first_sync_answers_with_the_spec_shape(client, token):
     response = sync(client, token, [record("req_abc123")])
     assert response.status_code == 200
     assert response.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                   "achievements": [], "leveledUp": False, "newLevel": None}
+                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer bt_wrong"}, {"Authorization": "Basic abc"},

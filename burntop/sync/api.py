@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from burntop.accounts.tokens import token_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.gamification.evaluate import evaluate
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import schema
 from burntop.sync.ingest import ingest
@@ -41,11 +42,12 @@ def sync():
     result = ingest(user.id, user.timezone, body.records, body.sessions)
     if result.added:
         invalidate_global_totals()
+    outcome = evaluate(user.id)
     return jsonify({
         "success": True,
         "recordsAdded": result.added,
         "recordsSkipped": result.skipped,
-        "achievements": [],
-        "leveledUp": False,
-        "newLevel": None,
+        "achievements": outcome.unlocked,
+        "leveledUp": outcome.leveled_up,
+        "newLevel": outcome.new_level,
     })

@@ -1,0 +1,1 @@
+"""XP, levels, rank tiers, streaks, the achievement catalog and its evaluation."""

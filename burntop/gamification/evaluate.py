@@ -1,0 +1,204 @@
+"""Evaluation: turn a user's current numbers into unlocks, XP, level, streaks, activities and notifications.
+
+Why it never awards twice:
+- every evaluation of a user first takes that user's row lock (a no-op UPDATE: a row lock on
+  PostgreSQL, the write lock on SQLite), so evaluations of one user run one after another and each
+  reads what the previous one committed;
+- unlocks, XP events, activities and notifications are inserted with ON CONFLICT DO NOTHING on their
+  unique keys, and only the rows this transaction inserted count as caused by this request;
+- token and active-day XP are recomputed from all-time totals and stored as one upserted ledger row
+  each, never added per sync; users.xp_centi is always the sum of the ledger.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from burntop.extensions import db
+from burntop.gamification import rules
+from burntop.gamification.catalog import ACHIEVEMENTS, BY_ID, LOGIN_BADGES
+from burntop.gamification.feed import record_level_up, record_streak_milestone, record_unlocks
+from burntop.gamification.snapshot import Snapshot, build_snapshot
+from burntop.models import Achievement, AchievementUnlock, Referral, User, XpEvent
+from burntop.models.types import utcnow
+from burntop.sync.ingest import _insert, _least_greatest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    unlocked: list[str]
+    leveled_up: bool
+    new_level: int | None
+    activities: list[int] = field(default_factory=list)  # ids of the activity rows created, for live fan-out
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    streak: int
+    badge_awarded: str | None
+    outcome: Outcome
+
+
+def sync_catalog() -> None:
+    """Write the catalog in code into the achievements table (insert new, update changed)."""
+    table = Achievement.__table__
+    rows = [{"id": a.id, "name": a.name, "description": a.description, "rarity": a.rarity, "category": a.category,
+             "icon": a.icon, "xp_reward": a.xp_reward, "sort_order": index} for index, a in enumerate(ACHIEVEMENTS)]
+    stmt = _insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={
+        name: stmt.excluded[name] for name in ("name", "description", "rarity", "category", "icon", "xp_reward",
+                                               "sort_order")})
+    db.session.execute(stmt, rows)
+    db.session.commit()
+
+
+def ensure_catalog() -> None:
+    """Sync the catalog once per app, before the first unlock needs its rows."""
+    state = current_app.extensions.setdefault("burntop_gamification", {})
+    if not state.get("catalog_synced"):
+        sync_catalog()
+        state["catalog_synced"] = True
+
+
+def _lock_user(user_id: int) -> int:
+    """Take the user's evaluation lock and return the level it guards."""
+    users = User.__table__
+    db.session.execute(users.update().where(users.c.id == user_id).values(level=users.c.level))
+    return db.session.scalar(select(users.c.level).where(users.c.id == user_id))
+
+
+def _insert_unlocks(user_id: int, snapshot: Snapshot, now: datetime) -> tuple[list[str], set[str]]:
+    have = set(db.session.scalars(select(AchievementUnlock.achievement_id).where(AchievementUnlock.user_id == user_id)))
+    wanted = [a.id for a in ACHIEVEMENTS if a.id not in have and a.unlocked_by(snapshot)]
+    if not wanted:
+        return [], have
+    table = AchievementUnlock.__table__
+    stmt = (_insert(table).on_conflict_do_nothing(index_elements=["user_id", "achievement_id"])
+            .returning(table.c.achievement_id))
+    inserted = set(db.session.scalars(stmt, [{"user_id": user_id, "achievement_id": i, "unlocked_at": now,
+                                              "pinned": False} for i in wanted]))
+    return [i for i in wanted if i in inserted], have | inserted
+
+
+def _award_once(user_id: int, awards: dict[str, tuple[str, int]], now: datetime) -> set[str]:
+    """Insert one-time XP events that are not in the ledger yet; return the keys this call inserted."""
+    have = set(db.session.scalars(select(XpEvent.key).where(XpEvent.user_id == user_id)))
+    rows = [{"user_id": user_id, "key": key, "kind": kind, "amount_centi": amount, "created_at": now}
+            for key, (kind, amount) in sorted(awards.items()) if key not in have]
+    if not rows:
+        return set()
+    table = XpEvent.__table__
+    stmt = _insert(table).on_conflict_do_nothing(index_elements=["user_id", "key"]).returning(table.c.key)
+    return set(db.session.scalars(stmt, rows))
+
+
+def _award_cumulative(user_id: int, awards: dict[str, tuple[str, int]], now: datetime) -> None:
+    """Upsert XP that is a function of an all-time total; it only grows, like the totals."""
+    rows = [{"user_id": user_id, "key": key, "kind": kind, "amount_centi": amount, "created_at": now}
+            for key, (kind, amount) in sorted(awards.items()) if amount > 0]
+    if not rows:
+        return
+    table = XpEvent.__table__
+    _, greatest = _least_greatest()
+    stmt = _insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "key"], set_={
+        "amount_centi": greatest(table.c.amount_centi, stmt.excluded.amount_centi)})
+    db.session.execute(stmt, rows)
+
+
+def _evaluate_locked(user_id: int, old_level: int, now: datetime) -> Outcome:
+    snapshot = build_snapshot(user_id, now)
+    unlocked, all_unlocked = _insert_unlocks(user_id, snapshot, now)
+    once = {f"achievement:{i}": ("achievement", BY_ID[i].xp_reward * 100) for i in all_unlocked if i in BY_ID}
+    once |= {f"streak:{days}": ("streak", rules.STREAK_MILESTONE_XP[days] * 100)
+             for days in rules.streak_milestones(snapshot.longest_streak)}
+    once |= {f"referral:{referred}": ("referral", rules.referral_xp_centi(depth))
+             for referred, depth in snapshot.referral_tree}
+    new_keys = _award_once(user_id, once, now)
+    _award_cumulative(user_id, {
+        "tokens": ("tokens", rules.tokens_xp_centi(snapshot.total_tokens)),
+        "active-days": ("active_days", rules.active_days_xp_centi(snapshot.active_days)),
+    }, now)
+    xp_centi = int(db.session.scalar(select(func.coalesce(func.sum(XpEvent.amount_centi), 0))
+                                     .where(XpEvent.user_id == user_id)))
+    level = rules.level_for_xp(xp_centi)
+    users = User.__table__
+    db.session.execute(users.update().where(users.c.id == user_id).values(
+        xp_centi=xp_centi, level=level, current_streak=snapshot.current_streak,
+        longest_streak=snapshot.longest_streak, last_active_day=snapshot.last_active_day))
+    activities = record_unlocks(user_id, [BY_ID[i] for i in unlocked], now)
+    milestones = [int(key.split(":")[1]) for key in new_keys if key.startswith("streak:")]
+    if milestones:
+        activities += record_streak_milestone(user_id, max(milestones), now)
+    leveled_up = level > old_level
+    if leveled_up:
+        activities += record_level_up(user_id, level, rules.level_title(level), now)
+    return Outcome(unlocked=unlocked, leveled_up=leveled_up, new_level=level if leveled_up else None,
+                   activities=activities)
+
+
+def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
+                        now: datetime | None = None) -> tuple[T | None, Outcome]:
+    """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
+    ensure_catalog()
+    now = now or utcnow()
+    try:
+        old_level = _lock_user(user_id)
+        result = change() if change else None
+        outcome = _evaluate_locked(user_id, old_level, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result, outcome
+
+
+def evaluate(user_id: int, now: datetime | None = None) -> Outcome:
+    """Recompute a user's streaks, unlocks, XP and level; report what this call caused. Commits."""
+    return change_and_evaluate(user_id, None, now)[1]
+
+
+def record_login(user_id: int, now: datetime | None = None) -> LoginOutcome:
+    """Count today's signed-in visit in the login streak (spec 001) and evaluate; badge_awarded is the
+    login-streak achievement this visit unlocked, if any. Commits."""
+    now = now or utcnow()
+
+    def visit() -> int:
+        user = db.session.get(User, user_id, populate_existing=True)
+        today = rules.local_today(user.timezone, now)
+        streak, _ = rules.next_login_streak(user.last_login_day, user.login_streak or 0, today)
+        user.login_streak = streak
+        user.last_login_day = max(filter(None, (user.last_login_day, today)))
+        db.session.flush()
+        return streak
+
+    streak, outcome = change_and_evaluate(user_id, visit, now)
+    badge = next((i for i in outcome.unlocked if i in LOGIN_BADGES.values()), None)
+    return LoginOutcome(streak=streak, badge_awarded=badge, outcome=outcome)
+
+
+def evaluate_referrers(referred_id: int, now: datetime | None = None) -> dict[int, Outcome]:
+    """Evaluate the (up to three) people above a newly referred user, so their referral XP lands now."""
+    outcomes: dict[int, Outcome] = {}
+    current = referred_id
+    for _ in range(rules.MAX_REFERRAL_DEPTH):
+        referrer = db.session.scalar(select(Referral.referrer_id).where(Referral.referred_id == current))
+        if referrer is None or referrer in outcomes or referrer == referred_id:
+            break
+        outcomes[referrer] = evaluate(referrer, now)
+        current = referrer
+    return outcomes
+
+
+def xp_by_kind(user_id: int) -> dict[str, int]:
+    """The user's XP ledger summed per kind (tokens, active_days, streak, achievement, referral), in hundredths."""
+    rows = db.session.execute(select(XpEvent.kind, func.sum(XpEvent.amount_centi)).where(XpEvent.user_id == user_id)
+                              .group_by(XpEvent.kind)).all()
+    return {kind: int(total) for kind, total in rows}
