@@ -45,3 +45,13 @@ def test_production_cookies_are_secure(monkeypatch, app_config):
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     app.extensions.get("burntop_redis") and app.extensions["burntop_redis"].close()
+
+
+def test_the_gunicorn_entry_point_refuses_the_default_secret(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=str(__import__("pathlib").Path(__file__).parent.parent),
+                            env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr

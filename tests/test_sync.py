@@ -328,3 +328,21 @@ def test_usage_by_local_weekday_and_hour_is_kept_once(client, app):
     rows = db.session.execute(select(UsageHour.weekday, UsageHour.hour, UsageHour.records, UsageHour.tokens)
                               .order_by(UsageHour.weekday)).all()
     assert [tuple(r) for r in rows] == [(0, 12, 1, 1500), (6, 1, 2, 3000)]
+
+
+def test_control_characters_are_refused_not_a_server_error(client, token):
+    response = sync(client, token, [record("nul\x00id"), record("ok", model="claude\x07")])
+    assert response.status_code == 400
+    assert {(d["index"], d["field"]) for d in response.get_json()["error"]["details"]} == {(0, "requestId"), (1, "model")}
+
+
+def test_a_session_twice_in_one_batch_keeps_the_largest_values(client, token):
+    big = {"sessionId": "s1", "source": "claude-code", "startedAt": "2025-06-01T10:00:00Z",
+           "endedAt": "2025-06-01T11:00:00Z", "activeSeconds": 900, "commits": 5, "linesOfCode": 40}
+    small = {**big, "startedAt": "2025-06-01T10:30:00Z", "endedAt": "2025-06-01T10:40:00Z", "activeSeconds": 60,
+             "commits": 1, "linesOfCode": 2}
+    sync(client, token, [], sessions=[big, small])
+    stored = db.session.scalar(select(CodingSession))
+    assert (stored.active_seconds, stored.commits, stored.lines_of_code) == (900, 5, 40)
+    assert stored.started_at.isoformat() == "2025-06-01T10:00:00+00:00"
+    assert stored.ended_at.isoformat() == "2025-06-01T11:00:00+00:00"

@@ -54,7 +54,7 @@ def _warn_skipped(skipped, verbose: bool, files=()) -> None:
         return
     problems = sum(n for (_, reason), n in skipped.items() if is_problem(reason))
     if problems:
-        click.echo(f"warning: skipped {problems:,} malformed or unreadable line(s)/file(s); "
+        click.echo(f"warning: skipped {problems:,} malformed, unreadable or out-of-range item(s); "
                    "--verbose lists them", err=True)
 
 

@@ -114,12 +114,13 @@ class ParseCache:
             return None
 
     def save(self, source: str, **parts) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Cached rows hold raw project paths: only the user may read them.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         keep = set()
         for part, data in parts.items():
             target = self._file(source, part)
             temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with open(temporary, "wb") as handle:
+            with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
                 pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, target)
             keep.add(target)

@@ -28,7 +28,7 @@ def config_dir(env: Mapping[str, str]) -> Path:
 
 def write_private(path: Path, text: str) -> None:
     """Write a file only the user can read (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

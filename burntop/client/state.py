@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from burntop.client.config import read_json, write_private
@@ -44,8 +46,26 @@ class SyncState:
     def save(self) -> None:
         # Re-read first: a concurrent `sync --source other` may have saved its own source meanwhile,
         # and only the sources this run changed are ours to write.
-        on_disk = read_json(self.path).get("sources", {})
-        for name in self.touched:
-            on_disk[name] = self.data["sources"][name]
-        self.data["sources"] = on_disk
-        write_private(self.path, json.dumps(self.data))
+        with _locked(self.path.with_name(STATE_FILE + ".lock")):
+            on_disk = read_json(self.path).get("sources", {})
+            for name in self.touched:
+                on_disk[name] = self.data["sources"][name]
+            self.data["sources"] = on_disk
+            write_private(self.path, json.dumps(self.data))
+
+
+@contextmanager
+def _locked(path: Path):
+    """An exclusive lock between concurrent burntop processes (POSIX; elsewhere the merge above is all)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -2,6 +2,7 @@
 file's checkpoint only after the server acknowledged every batch holding its records."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,17 @@ class SyncReport:
         }
 
 
+def server_rejects(payloads: list[dict]) -> dict[int, str]:
+    """Index -> reason for payloads the server's validation would refuse (it rejects a whole batch
+    for one bad record, so such a record must never be sent: it would block the source for good)."""
+    from burntop.sync import schema
+
+    if not payloads:
+        return {}
+    body, problems = schema.parse(json.dumps({"records": payloads}).encode())
+    return {p["index"]: f"out of range ({p['field']}: {p['reason']})" for p in problems if "index" in p}
+
+
 def plan(source: Source, files: list[FileBatch], since: date | None) -> tuple[list[Record], dict[str, int]]:
     """The source's records in upload order, and for each file the last position it depends on."""
     merged = source.merge([r for f in files for r in f.records])
@@ -80,11 +92,20 @@ def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home:
         summary = SourceReport(source.name, files=len(files), records=len(records))
         report.sources.append(summary)
         payloads = [r.to_payload(settings.salt, settings.machine_id) for r in records]
+        rejected = server_rejects(payloads)
+        for index, reason in rejected.items():
+            report.skipped_lines[(source.name, reason.split(" (", 1)[0])] += 1
+            report.skipped_files.append((source.name, records[index].request_id, reason))
+        if rejected:
+            payloads = [p for i, p in enumerate(payloads) if i not in rejected]
+            kept = {r.request_id: i for i, r in enumerate(r for j, r in enumerate(records) if j not in rejected)}
+            needs = {f.path: max((kept.get(r.request_id, -1) for r in f.records), default=-1) for f in files}
         if dry_run:
             report.preview.extend(payloads[:3])
             continue
-        _upload(source.name, payloads, files, needs, state, client, summary, progress)
-        if summary.error is None:
+        # --since sends a subset: checkpoints stay put, so a later plain sync still sends the rest.
+        _upload(source.name, payloads, files, needs, None if since else state, client, summary, progress)
+        if summary.error is None and since is None:
             state.mark_synced(source.name, datetime.now(timezone.utc).isoformat(), summary.added)
     return report
 
@@ -93,6 +114,8 @@ def _upload(name, payloads, files, needs, state, client, summary, progress) -> N
     committed: set[str] = set()
 
     def commit_through(position: int) -> None:
+        if state is None:
+            return
         ready = {f.path: f.checkpoint for f in files if f.path not in committed and needs[f.path] < position}
         if ready:
             state.commit(name, ready)

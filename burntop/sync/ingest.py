@@ -179,11 +179,20 @@ def _upsert_sessions(user_id: int, tz_name: str, sessions: list[SessionIn]) -> N
     tz = zone(tz_name)
     latest: dict[str, dict] = {}
     for s in sessions:
-        latest[s.sessionId] = {
+        row = {
             "user_id": user_id, "session_id": s.sessionId, "source": s.source, "started_at": s.startedAt,
             "ended_at": s.endedAt, "day": s.startedAt.astimezone(tz).date(), "active_seconds": s.activeSeconds,
             "commits": s.commits, "lines_of_code": s.linesOfCode, "updated_at": utcnow(),
         }
+        seen = latest.get(s.sessionId)
+        if seen is not None:  # the same rule as the upsert below, so batching never changes the result
+            if seen["started_at"] < row["started_at"]:
+                row["started_at"], row["day"] = seen["started_at"], seen["day"]
+            ends = [e for e in (seen["ended_at"], row["ended_at"]) if e is not None]
+            row["ended_at"] = max(ends) if ends else None
+            for counter in ("active_seconds", "commits", "lines_of_code"):
+                row[counter] = max(seen[counter], row[counter])
+        latest[s.sessionId] = row
     if not latest:
         return
     table = CodingSession.__table__

@@ -7,7 +7,8 @@ Bounds (documented in the README):
 - ``reasoningTokens`` is a part of ``outputTokens`` and ``cacheCreation1hTokens`` a part of
   ``cacheCreationTokens``, so neither may exceed its whole;
 - timestamps are ISO-8601 with a zone, from 2020-01-01 to one day after the server's clock;
-- strings are at most 200 characters (``source`` at most 64: lowercase letters, digits, ``.-_``);
+- strings are at most 200 characters without control characters (``source`` at most 64: lowercase
+  letters, digits, ``.-_``);
 - unknown fields are ignored so older servers accept newer clients; a client-sent cost is never read.
 """
 from __future__ import annotations
@@ -24,7 +25,8 @@ EARLIEST = datetime(2020, 1, 1, tzinfo=timezone.utc)
 FUTURE_SLACK = timedelta(days=1)
 
 Tokens = Annotated[int, Field(strict=True, ge=0, le=MAX_TOKENS)]
-Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
+# No control characters (PostgreSQL refuses NUL in text; none belong in ids or model names).
+Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Source = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 
 
@@ -53,7 +55,7 @@ class RecordIn(BaseModel):
     cacheReadTokens: Tokens = 0
     cacheCreation1hTokens: Tokens = 0
     reasoningTokens: Tokens = 0
-    provider: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)] | None = None
+    provider: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")] | None = None
     machineId: Text | None = None
     sessionId: Text | None = None
     project: Text | None = None

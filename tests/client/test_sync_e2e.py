@@ -227,3 +227,35 @@ def test_status_shows_account_server_and_pending_records(home, login, live_serve
     assert after["sources"]["claude-code"]["lastSyncAt"]
     text = run("status").stdout
     assert "claude-code" in text and "1 record(s) pending" in text
+
+
+def test_a_record_the_server_would_refuse_never_blocks_the_source(home, login, live_server):
+    path = claude_history(home)
+    append(path, assistant("msg_future", "req_future", at="2031-01-01T00:00:00.000Z"))
+    login(live_server)
+    first = CliRunner().invoke(main, ["sync", "--json"])
+    assert first.exit_code == 0 and json.loads(first.stdout)["recordsAdded"] == 6
+    assert "out-of-range" in first.stderr
+    append(path, assistant("msg_next", "req_next", at="2025-10-07T09:00:00.000Z"))
+    second = json.loads(run("sync", "--json").stdout)
+    assert second["recordsAdded"] == 1 and server_totals()["records"] == 7
+
+
+def test_since_sends_a_subset_and_a_later_sync_sends_the_rest(home, login, live_server):
+    claude_history(home)
+    login(live_server)
+    partial = json.loads(run("sync", "--since", "2025-10-03", "--json").stdout)
+    assert partial["recordsAdded"] == 2
+    rest = json.loads(run("sync", "--json").stdout)
+    assert (rest["recordsAdded"], rest["recordsSkipped"]) == (4, 2)
+    assert server_totals()["records"] == 6
+
+
+def test_the_parse_cache_is_private(home, tmp_path):
+    import stat
+
+    claude_history(home)
+    assert run("stats", "--json").exit_code == 0
+    cache = tmp_path / "config" / "cache"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in cache.iterdir())

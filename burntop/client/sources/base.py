@@ -29,7 +29,7 @@ from burntop.client.records import Record, keep_largest
 
 # Skip reasons that mean something could not be read. Every other reason ("no usage", "repeated
 # total", "synthetic message", ...) is a line that rightly holds no model response.
-PROBLEM_PREFIXES = ("malformed", "unreadable", "unknown format", "bad ", "no timestamp", "no message id",
+PROBLEM_PREFIXES = ("malformed", "unreadable", "unknown format", "bad ", "no timestamp", "no message id", "out of range",
                     "part without message")
 
 
