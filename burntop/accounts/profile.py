@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from burntop.accounts.users import RESERVED_USERNAMES, UsernameError, check_username, username_taken
 from burntop.extensions import db
+from burntop.gamification import evaluate
 from burntop.models import EmailCode, User
 from burntop.models.types import utcnow
 
@@ -185,6 +186,7 @@ def update_profile(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
         raise ProfileError({"username": f"'{username}' is taken; choose another username."}, status=409) from None
     if changed:
         profile_changed.send(user, user_id=user.id, fields=set(changed))
+        evaluate.evaluate(user.id)  # profile achievements (Full Profile) unlock on the change
     return changed
 
 
@@ -199,6 +201,7 @@ def set_public_api(user: User, enabled: bool) -> None:
     user.public_api_enabled = enabled
     db.session.commit()
     profile_changed.send(user, user_id=user.id, fields={"public_api_enabled"})
+    evaluate.evaluate(user.id)  # Open Book unlocks when the public API is turned on
 
 
 def rotate_public_api_id(user: User) -> str:

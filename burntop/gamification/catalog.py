@@ -47,7 +47,12 @@ class Requirement:
         return self.current(snapshot) >= self.target
 
     def label(self) -> str:
-        return LABELS[self.metric].format(n=f"{self.target:,}")
+        text = LABELS[self.metric].format(n=f"{self.target:,}")
+        if self.target == 1:  # "1 response", not "1 responses"
+            text = text.replace("responses", "response").replace("tokens", "token").replace("days", "day").replace("tools", "tool") \
+                .replace("models", "model").replace("referrals", "referral").replace("followers", "follower") \
+                .replace("commits", "commit").replace("sessions", "session").replace("people", "person")
+        return text
 
 
 @dataclass(frozen=True)

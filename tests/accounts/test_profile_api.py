@@ -70,7 +70,7 @@ def test_patch_me_updates_every_field(client, alice, token):
     assert body["success"] is True
     user = body["user"]
     assert {k: user[k] for k in changes} == changes
-    assert user["id"] == str(alice.id) and user["level"] == 1 and user["xp"] == 0 and user["createdAt"].endswith("Z")
+    assert user["id"] == str(alice.id) and user["level"] == 1 and user["xp"] == 20  # Full Profile just unlocked and user["createdAt"].endswith("Z")
     stored = fresh(alice)
     assert (stored.name, stored.username, stored.website, stored.is_public, stored.timezone, stored.region) == (
         "Alice Smith", "alice-smith", "https://alice.dev", False, "Europe/Berlin", "EU")
