@@ -47,6 +47,10 @@ def record_level_up(user_id: int, level: int, title: str, now: datetime) -> list
 
 
 def record_streak_milestone(user_id: int, days: int, now: datetime) -> list[int]:
-    """An activity for a usage-streak milestone (3, 7, 14, 30, 60, 100, 365 days), once per milestone."""
+    """An activity and a notification for a usage-streak milestone (3, 7, 14, 30, 60, 100, 365 days), once each."""
+    _insert_new(Notification, [{
+        "user_id": user_id, "type": "streak_milestone", "title": "Streak milestone!",
+        "message": f"You coded with AI {days} days in a row", "data": {"streak": days}, "read": False,
+        "dedupe_key": f"streak_milestone:{user_id}:{days}", "created_at": now}])
     return _insert_new(Activity, [{"user_id": user_id, "type": "streak_milestone", "data": {"streak": days},
                                    "dedupe_key": f"streak_milestone:{user_id}:{days}", "created_at": now}])

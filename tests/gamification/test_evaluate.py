@@ -114,6 +114,7 @@ def test_months_of_history_in_one_sync_give_true_streaks(client, app):
     assert xp_by_kind(user.id)["streak"] == 100 * sum(rules.STREAK_MILESTONE_XP[n] for n in (3, 7, 14, 30, 60))
     milestones = rows(Activity, user.id, "streak_milestone")
     assert [a.data for a in milestones] == [{"streak": 60}]  # the highest one reached, not a burst of five
+    assert [n.data for n in rows(Notification, user.id, "streak_milestone")] == [{"streak": 60}]
 
 
 def test_streak_days_are_the_users_local_days(client, app):
@@ -274,6 +275,7 @@ def test_concurrent_overlapping_syncs_award_like_a_sequential_run(app, live_serv
     assert sorted(a.data["achievementId"] for a in racer_feed) == sorted(raced)
     assert len(rows(Notification, racer.id, "achievement_unlocked")) == len(raced)
     assert [a.data for a in rows(Activity, racer.id, "streak_milestone")] == [{"streak": 14}]
+    assert len(rows(Notification, racer.id, "streak_milestone")) == 1
     levels = [a.data["level"] for a in rows(Activity, racer.id, "level_up")]
     assert len(levels) == len(set(levels)) and max(levels) == fresh(racer.id).level
 
