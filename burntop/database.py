@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from burntop.extensions import db
@@ -28,3 +29,16 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def insert(table):
+    """INSERT with ON CONFLICT support for the database in use (both dialects have it)."""
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def least_greatest():
+    """The two-argument min/max functions of the database in use."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.least, func.greatest
+    return func.min, func.max  # SQLite's scalar min()/max() with two arguments

@@ -26,7 +26,7 @@ from burntop.gamification.feed import record_level_up, record_streak_milestone, 
 from burntop.gamification.snapshot import Snapshot, build_snapshot
 from burntop.models import Achievement, AchievementUnlock, Referral, User, XpEvent
 from burntop.models.types import utcnow
-from burntop.sync.ingest import _insert, _least_greatest
+from burntop.database import insert as _insert, least_greatest as _least_greatest
 
 T = TypeVar("T")
 

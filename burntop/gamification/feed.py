@@ -9,7 +9,7 @@ from datetime import datetime
 from burntop.extensions import db
 from burntop.gamification.catalog import AchievementDef
 from burntop.models import Activity, Notification
-from burntop.sync.ingest import _insert
+from burntop.database import insert as _insert
 
 
 def _insert_new(model, rows: list[dict]) -> list[int]:

@@ -16,7 +16,7 @@ from burntop.gamification.snapshot import _referral_tree
 from burntop.models import Follow, Referral, ReferralClick, UsageRecord, User, XpEvent
 from burntop.models.types import utcnow
 from burntop.referrals import rules
-from burntop.sync.ingest import _insert
+from burntop.database import insert as _insert
 
 
 class ReferralError(Exception):

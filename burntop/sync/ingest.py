@@ -18,8 +18,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from burntop.database import insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
 from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.models.types import utcnow
@@ -43,17 +43,6 @@ class IngestResult:
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
-
-
-def _insert(table):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-def _least_greatest():
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.least, func.greatest
-    return func.min, func.max  # SQLite's scalar min()/max() with two arguments
 
 
 def record_rows(user_id: int, tz_name: str, records: Iterable[RecordIn]) -> list[dict]:
