@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text

@@ -23,6 +23,13 @@ def make_token(user, name: str = "test") -> str:
     return plaintext
 
 
+def sign_in(client, user) -> None:
+    """Sign the test client in as user through Flask-Login's session keys."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

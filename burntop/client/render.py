@@ -15,7 +15,7 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    (group_name, items), totals = next(iter(report.items())), report["totals"]
+    items, totals = next(iter(report.values())), report["totals"]
     key = {"day": "date", "week": "week", "month": "month", "session": "sessionId", "model": "model",
            "source": "source"}[by]
     table = Table(title=f"burntop usage by {by} ({tz}, cost: {mode})", title_justify="left",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from burntop.extensions import db
 from burntop.models import ApiToken, DeviceGrant
-from tests.factories import auth, make_user
+from tests.factories import auth, make_user, sign_in
 
 GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 USER_CODE = re.compile(r"^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$")
@@ -42,11 +42,6 @@ def grant_for(started: dict) -> DeviceGrant:
     db.session.expire_all()
     return db.session.scalar(select(DeviceGrant).where(DeviceGrant.user_code == started["user_code"].replace("-", "")))
 
-
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
 
 
 def csrf(client) -> str:

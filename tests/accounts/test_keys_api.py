@@ -5,31 +5,15 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g, request_started
 from freezegun import freeze_time
 from sqlalchemy import select
 
 from burntop.accounts.tokens import create_token
 from burntop.extensions import db
 from burntop.models import ApiToken
-from tests.factories import auth, make_token, make_user, record
+from tests.factories import auth, make_token, make_user, record, sign_in
 
 
-@pytest.fixture(autouse=True)
-def _per_request_user(app):
-    """Production gives every request a fresh app context; the fixture's shared one would cache the user."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
-def sign_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
 
 
 @pytest.fixture

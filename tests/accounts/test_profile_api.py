@@ -2,22 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from flask import g, request_started
 
 from burntop.extensions import db
 from burntop.models import User
 from tests.factories import auth, make_token, make_user
 
-
-@pytest.fixture(autouse=True)
-def _per_request_user(app):
-    """Production gives every request a fresh app context; the fixture's shared one would cache the user."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import func, inspect, select, text
 
 from burntop.accounts.tokens import create_token
 from burntop.extensions import db
 from burntop.models import (Achievement, AchievementUnlock, Activity, ApiToken, DeviceGrant, EmailCode, Follow,
                             Notification, Referral, ReferralClick, User, XpEvent)
-from tests.factories import auth, make_token, make_user, record
+from tests.factories import auth, make_token, make_user, record, sign_in
 
 PAGES = ["/settings/profile", "/settings/privacy", "/settings/time-zone", "/settings/keys", "/settings/public-api",
          "/settings/export", "/settings/delete"]
@@ -30,21 +29,6 @@ FORMS = {  # every state-changing form, with data that would be valid
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _per_request_user(app):
-    """Production gives every request a fresh app context; the fixture's shared one would cache the user."""
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
-
-def sign_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
 
 
 @pytest.fixture

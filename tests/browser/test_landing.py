@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from burntop.extensions import db
 from tests.factories import make_token, make_user, record
 
 pytestmark = pytest.mark.browser

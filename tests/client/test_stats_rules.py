@@ -1,7 +1,7 @@
 """Local stats aggregation: days in a time zone, weeks from Monday, cost modes, ccusage's JSON shape."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from burntop.client.collect import to_row
 from burntop.client.records import Record

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from burntop.extensions import db
 from burntop.gamification.catalog import ACHIEVEMENTS, CATEGORIES, RARITIES
 from burntop.models import Follow, User, XpEvent
-from tests.factories import auth, make_token, make_user, record
+from tests.factories import auth, make_token, make_user, record, sign_in
 
 SPEC_001_KEYS = {"badges", "points", "level", "title", "nextLevel", "progress", "streak", "badgeAwarded",
                  "leaderboard", "userRank", "availableBadges"}
@@ -24,11 +24,6 @@ def error(response, status: int, code: str) -> dict:
     assert body["code"] == code and body["message"]
     return body
 
-
-def sign_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
 
 
 def grant_xp(user, centi: int) -> None:

@@ -11,16 +11,11 @@ from burntop.extensions import db
 from burntop.gamification import catalog
 from burntop.gamification.showcase import pinned_achievements, set_pinned
 from burntop.models import AchievementUnlock, User
-from tests.factories import auth, make_token, make_user, record
+from tests.factories import auth, make_token, make_user, record, sign_in
 
 HTMX = {"HX-Request": "true"}
 CARD = re.compile(r'<li class="achievement achievement--[a-z]+[^"]*" id="achievement-([a-z0-9-]+)"')
 
-
-def sign_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
 
 
 def cards(html: str) -> list[str]:
