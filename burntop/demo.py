@@ -100,7 +100,7 @@ def seed(now: datetime | None = None) -> int:
             parsed, problems = schema.parse(json.dumps(body).encode())
             if parsed is None:
                 raise RuntimeError(f"demo data failed validation: {problems[:3]}")
-            added += ingest(user.id, tz, parsed.records, parsed.sessions).added
+            added += ingest(user.id, parsed.records, parsed.sessions).added
     for user_id in db.session.scalars(select(User.id).where(User.is_demo.is_(True)).order_by(User.id)).all():
         evaluate(user_id, now)
     invalidate_global_totals()

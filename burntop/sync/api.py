@@ -9,9 +9,12 @@ from burntop.extensions import limiter
 from burntop.gamification.evaluate import evaluate
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import schema
+from burntop.accounts.profile import profile_changed
 from burntop.sync.ingest import ingest
+from burntop.sync.rebucket import on_profile_changed
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
+profile_changed.connect(on_profile_changed)
 
 
 def _sync_limit() -> str:
@@ -39,7 +42,7 @@ def sync():
                    else "Invalid request body; nothing was stored.")
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user
-    result = ingest(user.id, user.timezone, body.records, body.sessions)
+    result = ingest(user.id, body.records, body.sessions)
     if result.added:
         invalidate_global_totals()
     outcome = evaluate(user.id)

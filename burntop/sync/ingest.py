@@ -6,7 +6,9 @@ Why it never double-counts:
 - on PostgreSQL a concurrent insert of the same key waits for the other transaction and then
   conflicts, so two machines syncing overlapping batches each add only what the other did not;
 - rows and rollup keys are written in sorted order, so two such transactions cannot deadlock;
-- everything (records, rollups, sessions) commits or rolls back together.
+- everything (records, rollups, sessions) commits or rolls back together;
+- the user's row is locked first, so batches of one user commit one after another and a time-zone
+  recount (burntop.sync.rebucket) never interleaves with them.
 """
 from __future__ import annotations
 
@@ -17,11 +19,11 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from burntop.database import insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
-from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
+from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord, User
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
 from burntop.sync.schema import RecordIn, SessionIn
@@ -213,12 +215,24 @@ def _already_stored(user_id: int, request_ids: list[str]) -> set[str]:
     return found
 
 
-def ingest(user_id: int, tz_name: str, records: list[RecordIn], sessions: list[SessionIn] = ()) -> IngestResult:
+def lock_user(user_id: int) -> str:
+    """Take the user's row lock for this transaction and return their time zone, read under it.
+
+    Ingest and re-bucketing (burntop.sync.rebucket) both start with it, so a batch is always counted
+    in the zone that is current when it commits, and never lands in the middle of a recount.
+    """
+    return db.session.execute(
+        update(User).where(User.id == user_id).values(timezone=User.timezone).returning(User.timezone)
+    ).scalar_one()
+
+
+def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()) -> IngestResult:
     """Store a validated batch for a user atomically; records already stored are skipped."""
     unique: dict[str, RecordIn] = {}
     for record in records:
         unique.setdefault(record.requestId, record)  # a repeated id within one batch counts once
     try:
+        tz_name = lock_user(user_id)
         stored = _already_stored(user_id, list(unique)) if unique else set()
         rows = record_rows(user_id, tz_name, (unique[key] for key in sorted(unique) if key not in stored))
         inserted = _insert_records(rows) if rows else set()
