@@ -8,13 +8,10 @@ from burntop.errors import ApiError
 from burntop.extensions import limiter
 from burntop.gamification.evaluate import evaluate
 from burntop.stats.totals import invalidate_global_totals
-from burntop.sync import schema
-from burntop.accounts.profile import profile_changed
+from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
-from burntop.sync.rebucket import on_profile_changed
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
-profile_changed.connect(on_profile_changed)
 
 
 def _sync_limit() -> str:

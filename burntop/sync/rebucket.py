@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, select, update
 
+from burntop.accounts.profile import profile_changed
 from burntop.database import insert
 from burntop.extensions import db
 from burntop.models import DailyRollup, UsageHour, UsageRecord
@@ -85,6 +86,7 @@ def rebucket_user(user_id: int) -> int:
     return len(moved)
 
 
+@profile_changed.connect
 def on_profile_changed(sender, user_id: int, fields: set, **_details) -> None:
     """Queue a recount when the time zone changed (in-process without Redis)."""
     if "timezone" in fields:
