@@ -35,10 +35,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import orjson
 
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, file_signature, unchanged
+from burntop.client.sources.base import ParseResult, Source, existing, read_changed_json
 from burntop.client.sources.gemini_cli import _int, env_dirs, parse_time
 from burntop.client.sources.vscode_tasks import storage_dirs
 
@@ -121,19 +120,10 @@ def thread_records(thread: dict, result: ParseResult) -> list[Record]:
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """One thread file, re-read whenever it changed."""
     result = ParseResult()
-    try:
-        if unchanged(path, checkpoint):
-            result.checkpoint = dict(checkpoint or {})
-            return result
-        signature = file_signature(path)
-        thread = orjson.loads(path.read_bytes())
-    except OSError:
-        result.skipped["unreadable file"] += 1
+    read = read_changed_json(path, checkpoint, result)
+    if read is None:
         return result
-    except orjson.JSONDecodeError:
-        result.skipped["malformed file"] += 1  # maybe caught mid-write: read again next time
-        return result
-    result.checkpoint = signature
+    thread, result.checkpoint = read
     if not isinstance(thread, dict) or not isinstance(thread.get("id"), str):
         result.skipped["unknown format"] += 1
         return result

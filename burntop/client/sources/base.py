@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from burntop.client.records import Record, keep_largest
 
 
@@ -93,6 +95,23 @@ def read_appended(path: Path, checkpoint: dict | None) -> tuple[bytes, int, dict
         handle.seek(offset)
         data = handle.read(max(signature["size"] - offset, 0))
     return data, offset, signature
+
+
+def read_changed_json(path: Path, checkpoint: dict | None, result: ParseResult) -> tuple[object, dict] | None:
+    """(document, signature) of a whole-file JSON source, or None when it is unchanged since the
+    checkpoint (kept in result) or unreadable or malformed (counted in result.skipped; a file caught
+    mid-write is simply read again next time)."""
+    try:
+        if unchanged(path, checkpoint):
+            result.checkpoint = dict(checkpoint or {})
+            return None
+        signature = file_signature(path)
+        return orjson.loads(path.read_bytes()), signature
+    except OSError:
+        result.skipped["unreadable file"] += 1
+    except orjson.JSONDecodeError:
+        result.skipped["malformed file"] += 1
+    return None
 
 
 def jsonl_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, bytes]]:

@@ -34,7 +34,7 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, file_signature, unchanged
+from burntop.client.sources.base import ParseResult, Source, existing, read_changed_json
 from burntop.client.sources.gemini_cli import _int, parse_time
 
 NAME = "droid"
@@ -69,18 +69,10 @@ def session_fields(usage: dict) -> dict | None:
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """One session's settings file: a single session-total record once the session is quiet."""
     result = ParseResult()
-    try:
-        if unchanged(path, checkpoint):
-            result.checkpoint = dict(checkpoint or {})
-            return result
-        signature = file_signature(path)
-        settings = orjson.loads(path.read_bytes())
-    except OSError:
-        result.skipped["unreadable file"] += 1
+    read = read_changed_json(path, checkpoint, result)
+    if read is None:
         return result
-    except orjson.JSONDecodeError:
-        result.skipped["malformed file"] += 1
-        return result
+    settings, signature = read
     usage = settings.get("tokenUsage") if isinstance(settings, dict) else None
     if not isinstance(usage, dict):
         result.skipped["no usage" if isinstance(settings, dict) else "unknown format"] += 1

@@ -45,7 +45,7 @@ import orjson
 
 from burntop.client.records import Record
 from burntop.client.sources.base import (
-    ParseResult, Source, existing, file_signature, jsonl_lines, resume_offset, unchanged,
+    ParseResult, Source, existing, file_signature, jsonl_lines, read_changed_json, resume_offset,
 )
 
 NAME = "gemini-cli"
@@ -153,19 +153,10 @@ def parse_chat_json(path: Path, checkpoint: dict | None, source: str = NAME,
                     types: tuple[str, ...] = ("gemini",)) -> ParseResult:
     """A legacy whole-file conversation ``{sessionId, projectHash, messages[]}``."""
     result = ParseResult()
-    try:
-        if unchanged(path, checkpoint):
-            result.checkpoint = dict(checkpoint or {})
-            return result
-        signature = file_signature(path)
-        doc = orjson.loads(path.read_bytes())
-    except OSError:
-        result.skipped["unreadable file"] += 1
+    read = read_changed_json(path, checkpoint, result)
+    if read is None:
         return result
-    except orjson.JSONDecodeError:
-        result.skipped["malformed file"] += 1  # often a write in progress: read again next time
-        return result
-    result.checkpoint = signature
+    doc, result.checkpoint = read
     messages = doc.get("messages") if isinstance(doc, dict) else None
     if not isinstance(messages, list):
         result.skipped["unknown format"] += 1
