@@ -35,7 +35,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-
 from burntop.client.records import Record
 from burntop.client.sources.base import ParseResult, Source, existing, read_changed_json
 from burntop.client.sources.gemini_cli import _int, env_dirs, parse_time
