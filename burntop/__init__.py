@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    from burntop.format import JINJA_FILTERS
+    app.jinja_env.filters.update(JINJA_FILTERS)
     _register_blueprints(app)
     from burntop import commands, errors
     errors.register(app)
@@ -84,12 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from burntop.extensions import csrf
 
     for name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not (name == exc.name or name.startswith(f"{exc.name}.")):
-                raise
-            continue
+        module = importlib.import_module(name)  # a misspelt or broken module stops start-up
         for attribute in ("bp", "api_bp"):
             blueprint = getattr(module, attribute, None)
             if blueprint is None:

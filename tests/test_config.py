@@ -55,3 +55,19 @@ def test_the_gunicorn_entry_point_refuses_the_default_secret(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=str(__import__("pathlib").Path(__file__).parent.parent),
                             env=env, capture_output=True, text=True)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_a_misspelt_blueprint_module_stops_start_up(app_config, monkeypatch):
+    import burntop
+
+    monkeypatch.setattr(burntop, "BLUEPRINT_MODULES", burntop.BLUEPRINT_MODULES + ("burntop.no_such_feature",))
+    with pytest.raises(ModuleNotFoundError):
+        burntop.create_app(app_config)
+
+
+def test_a_misspelt_client_source_fails_loudly(monkeypatch):
+    from burntop.client import sources
+
+    monkeypatch.setattr(sources, "MODULES", sources.MODULES + ("no_such_tool",))
+    with pytest.raises(ModuleNotFoundError):
+        sources.all_sources()

@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, flash, has_request_context, make_response, 
                    url_for)
 from flask_login import current_user, login_required
 
+from burntop.format import compact
 from burntop.gamification import catalog, rules, showcase
 
 bp = Blueprint("achievements", __name__)
@@ -37,13 +38,6 @@ def _helpers():
     return {"progress_view": progress_view, "max_pinned": showcase.MAX_PINNED}
 
 
-def _short(n: int | float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "K")):
-        if n >= size:
-            return f"{n / size:.1f}".removesuffix(".0") + suffix
-    return f"{n:,}" if isinstance(n, int) else f"{n:,.2f}".removesuffix(".00")
-
-
 def progress_view(a: catalog.AchievementDef, progress: dict) -> dict:
     """How a locked achievement's progress reads: '1.4M / 10M tokens', with its percentage."""
     requirement = next((r for r in a.requirements if r.target == progress["target"]), a.requirements[0])
@@ -54,7 +48,7 @@ def progress_view(a: catalog.AchievementDef, progress: dict) -> dict:
     else:
         unit = "$" if requirement.metric == "cost_usd" else ""
         pct = "%" if requirement.metric.endswith("_pct") else ""
-        text = f"{unit}{_short(progress['current'])}{pct} / {template.format(n=_short(requirement.target))}"
+        text = f"{unit}{compact(progress['current'])}{pct} / {template.format(n=compact(requirement.target))}"
     return {"text": text, "percent": percent, "label": f"Progress toward {a.name}: {text}"}
 
 

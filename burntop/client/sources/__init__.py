@@ -12,15 +12,8 @@ MODULES = (
 
 
 def all_sources() -> list[Source]:
-    sources = []
-    for module in MODULES:
-        name = f"burntop.client.sources.{module}"
-        try:
-            sources.append(importlib.import_module(name).SOURCE)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return sources
+    """Every registered source; a misspelt or broken module fails loudly here, never silently."""
+    return [importlib.import_module(f"burntop.client.sources.{module}").SOURCE for module in MODULES]
 
 
 def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:
