@@ -43,7 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     from burntop.format import JINJA_FILTERS
     app.jinja_env.filters.update(JINJA_FILTERS)
     _register_blueprints(app)
-    from burntop import commands, errors
+    from burntop import commands, errors, security
+    security.init_app(app)
     errors.register(app)
     commands.register(app)
     return app

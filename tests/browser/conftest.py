@@ -26,17 +26,32 @@ def browser():
         browser.close()
 
 
+def _watched(context):
+    """A page whose script errors and Content-Security-Policy violations fail the test.
+
+    Take screenshots with caret="initial": hiding the caret makes Playwright inject a <style>, which
+    the CSP rightly blocks."""
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: violations.append(f"script error: {error}"))
+    return page, violations
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+    page, violations = _watched(context)
     yield page
     context.close()
+    assert violations == [], "a script failed or the page broke its Content-Security-Policy"
 
 
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)
-    page = context.new_page()
+    page, violations = _watched(context)
     yield page
     context.close()
+    assert violations == [], "a script failed or the page broke its Content-Security-Policy"

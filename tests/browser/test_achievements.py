@@ -35,7 +35,7 @@ def player(client):
 
 
 def xp_label(page) -> str:
-    return page.locator("#xp-bar [role=progressbar]").get_attribute("aria-label")
+    return page.locator("#xp-bar progress").get_attribute("aria-label")
 
 
 def test_pin_an_achievement_and_see_it_on_the_showcase(page, client, player, live_server):
@@ -47,7 +47,7 @@ def test_pin_an_achievement_and_see_it_on_the_showcase(page, client, player, liv
     showcase = page.locator("#pinned-showcase")
     assert "Nothing pinned yet" in showcase.inner_text()
     xp_before = xp_label(page)
-    page.screenshot(path=f"{SHOTS}-showcase-empty.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}-showcase-empty.png", full_page=True, caret="initial")
 
     page.get_by_role("button", name="Pin First Sync", exact=True).click()
     showcase.locator('[data-achievement="first-sync"]').wait_for()
@@ -61,7 +61,7 @@ def test_pin_an_achievement_and_see_it_on_the_showcase(page, client, player, liv
     assert xp_label(page) != xp_before, "the header XP bar took the 10 XP of Show-Off"
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page", "htmx swapped, no reload"
     assert [p["id"] for p in pinned_achievements(user.id)] == ["first-sync"]
-    page.screenshot(path=f"{SHOTS}-showcase-pinned.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}-showcase-pinned.png", full_page=True, caret="initial")
 
     unpin.click()
     page.get_by_role("button", name="Pin First Sync", exact=True).wait_for()
@@ -84,7 +84,7 @@ def test_a_seventh_pin_shows_an_alert_beside_its_button(page, client, player, li
     alert.wait_for()
     assert alert.inner_text().strip() == "At most 6 achievements can be pinned; unpin one first."
     assert page.locator(f"#pin-item-{unlocked[6]}").get_by_role("alert").is_visible(), "beside the button pressed"
-    page.screenshot(path=f"{SHOTS}-seventh-pin.png", full_page=True)
+    page.screenshot(path=f"{SHOTS}-seventh-pin.png", full_page=True, caret="initial")
 
 
 def test_filter_the_catalog_and_go_back(page, client, player, live_server):
@@ -97,7 +97,7 @@ def test_filter_the_catalog_and_go_back(page, client, player, live_server):
     assert page.locator("#achievement-first-sync").get_by_text("Unlocked").is_visible()
     locked = page.locator("#achievement-streak-7").get_by_role("progressbar")
     assert re.fullmatch(r"Progress toward Week Warrior: 5 / 7-day usage streak", locked.get_attribute("aria-label"))
-    page.screenshot(path=f"{SHOTS}-catalog.png", full_page=False)
+    page.screenshot(path=f"{SHOTS}-catalog.png", full_page=False, caret="initial")
 
     page.get_by_role("radio", name="Streaks").check()
     page.wait_for_url("**/achievements?category=streaks")
@@ -108,7 +108,7 @@ def test_filter_the_catalog_and_go_back(page, client, player, live_server):
     assert page.get_by_role("heading", name="4 rare achievements in Streaks").is_visible()
     assert page.get_by_role("status").filter(has_text="4 achievements shown.").count() == 1
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page", "htmx swapped the grid, no reload"
-    page.screenshot(path=f"{SHOTS}-catalog-filtered.png", full_page=False)
+    page.screenshot(path=f"{SHOTS}-catalog-filtered.png", full_page=False, caret="initial")
 
     page.go_back()
     page.wait_for_url("**/achievements?category=streaks")
@@ -131,16 +131,16 @@ def test_catalog_on_a_phone_in_dark_mode(phone, client, player, live_server):
     header = phone.locator(".site-header").bounding_box()
     assert box["y"] + box["height"] <= header["y"] + header["height"], "inside the header"
     assert phone.locator(".site-header__actions").bounding_box()["height"] <= 44, "the header buttons stay on one row"
-    phone.screenshot(path=f"{SHOTS}-phone-dark.png", full_page=False)
+    phone.screenshot(path=f"{SHOTS}-phone-dark.png", full_page=False, caret="initial")
 
     phone.get_by_role("radio", name="Legendary").check()
     phone.wait_for_url("**/achievements?rarity=legendary")
     assert phone.locator("#achievement-grid li.achievement").count() == len(catalog.select(rarity="legendary"))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.screenshot(path=f"{SHOTS}-phone-dark-legendary.png", full_page=True)
+    phone.screenshot(path=f"{SHOTS}-phone-dark-legendary.png", full_page=True, caret="initial")
 
     link = re.compile(r"^Level \d+, [A-Za-z ]+: [\d,]+ of [\d,]+ XP to level \d+\. Your achievements$")
     phone.get_by_role("link", name=link).click()
     phone.wait_for_url("**/achievements/showcase")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.screenshot(path=f"{SHOTS}-phone-dark-showcase.png", full_page=True)
+    phone.screenshot(path=f"{SHOTS}-phone-dark-showcase.png", full_page=True, caret="initial")
