@@ -44,6 +44,8 @@ def from_environment(instance_path: str) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "REDIS_KEY_PREFIX": os.environ.get("BURNTOP_REDIS_PREFIX", "burntop"),
         "GLOBAL_TOTALS_TTL": int(os.environ.get("BURNTOP_GLOBAL_TOTALS_TTL", "15")),
+        # Recorded work not done this long after its cause is queued again by the sweeper (burntop.pending).
+        "PENDING_RETRY_AFTER": int(os.environ.get("BURNTOP_PENDING_RETRY_AFTER", "120")),
         # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
         "PROXY_FIX": int(os.environ.get("BURNTOP_PROXY_FIX", "0")),
     }

@@ -14,7 +14,7 @@ from burntop.accounts.users import create_user
 from burntop.extensions import db
 from burntop.gamification.evaluate import evaluate
 from burntop.models import User
-from burntop.stats.totals import invalidate_global_totals
+from burntop.stats.totals import refresh_landing
 from burntop.sync.ingest import ingest
 from burntop.sync import schema
 
@@ -103,7 +103,7 @@ def seed(now: datetime | None = None) -> int:
             added += ingest(user.id, parsed.records, parsed.sessions).added
     for user_id in db.session.scalars(select(User.id).where(User.is_demo.is_(True)).order_by(User.id)).all():
         evaluate(user_id, now)
-    invalidate_global_totals()
+    refresh_landing()
     return added
 
 
@@ -111,7 +111,7 @@ def clear() -> int:
     """Delete every demo user; the database cascades to all their rows."""
     count = db.session.execute(delete(User).where(User.is_demo.is_(True))).rowcount
     db.session.commit()
-    invalidate_global_totals()
+    refresh_landing()
     return count
 
 

@@ -11,6 +11,7 @@ Why it never awards twice:
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,8 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import func, select
 
+from burntop import pending
+from burntop.accounts.profile import profile_changed
 from burntop.extensions import db
 from burntop.gamification import rules
 from burntop.gamification.catalog import ACHIEVEMENTS, BY_ID, LOGIN_BADGES
@@ -26,9 +29,11 @@ from burntop.gamification.feed import record_level_up, record_streak_milestone, 
 from burntop.gamification.snapshot import Snapshot, build_snapshot
 from burntop.models import Achievement, AchievementUnlock, Referral, User, XpEvent
 from burntop.models.types import utcnow
-from burntop.database import insert as _insert, least_greatest as _least_greatest
+from burntop.database import insert as _insert, least_greatest as _least_greatest, safe_sum
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+KIND = "evaluate"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class Outcome:
     leveled_up: bool
     new_level: int | None
     activities: list[int] = field(default_factory=list)  # ids of the activity rows created, for live fan-out
+
+
+NOTHING = Outcome(unlocked=[], leveled_up=False, new_level=None)
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ def _evaluate_locked(user_id: int, old_level: int, now: datetime) -> Outcome:
         "tokens": ("tokens", rules.tokens_xp_centi(snapshot.total_tokens)),
         "active-days": ("active_days", rules.active_days_xp_centi(snapshot.active_days)),
     }, now)
-    xp_centi = int(db.session.scalar(select(func.coalesce(func.sum(XpEvent.amount_centi), 0))
+    xp_centi = int(db.session.scalar(select(func.coalesce(safe_sum(XpEvent.amount_centi), 0))
                                      .where(XpEvent.user_id == user_id)))
     level = rules.level_for_xp(xp_centi)
     users = User.__table__
@@ -165,6 +173,49 @@ def evaluate(user_id: int, now: datetime | None = None) -> Outcome:
     return change_and_evaluate(user_id, None, now)[1]
 
 
+def evaluate_later(user_id: int) -> None:
+    """Record, in the caller's transaction, that the user must be evaluated (burntop.pending)."""
+    pending.record(KIND, user_id)
+
+
+@pending.handler(KIND, key=int)
+def evaluate_pending(user_id: int) -> Outcome:
+    """Evaluate and clear the recorded evaluation in the same transaction. Commits."""
+    if db.session.get(User, user_id) is None:  # deleted since
+        pending.done(KIND, user_id)
+        db.session.commit()
+        return NOTHING
+    return change_and_evaluate(user_id, lambda: pending.done(KIND, user_id))[1]
+
+
+def evaluate_after_commit(user_id: int) -> Outcome:
+    """Evaluate now, after the commit of what changed; if that fails, log it and let a job retry it.
+
+    What was committed stays committed: the caller reports it, and the user's XP and unlocks follow
+    when the job runs (within seconds, or when the sweeper finds it).
+    """
+    try:
+        return evaluate_pending(user_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("evaluating user %s failed after a commit; a job will retry it", user_id)
+    try:
+        evaluate_later(user_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the evaluation of user %s for a retry", user_id)
+        return NOTHING
+    pending.dispatch(KIND, user_id)
+    return NOTHING
+
+
+@profile_changed.connect
+def _evaluate_profile(sender, user_id: int, **_details) -> None:
+    """Profile achievements (Full Profile, Open Book) unlock on the change."""
+    evaluate_after_commit(user_id)
+
+
 def record_login(user_id: int, now: datetime | None = None) -> LoginOutcome:
     """Count today's signed-in visit in the login streak (spec 001) and evaluate; badge_awarded is the
     login-streak achievement this visit unlocked, if any. Commits."""
@@ -199,6 +250,6 @@ def evaluate_referrers(referred_id: int, now: datetime | None = None) -> dict[in
 
 def xp_by_kind(user_id: int) -> dict[str, int]:
     """The user's XP ledger summed per kind (tokens, active_days, streak, achievement, referral), in hundredths."""
-    rows = db.session.execute(select(XpEvent.kind, func.sum(XpEvent.amount_centi)).where(XpEvent.user_id == user_id)
+    rows = db.session.execute(select(XpEvent.kind, safe_sum(XpEvent.amount_centi)).where(XpEvent.user_id == user_id)
                               .group_by(XpEvent.kind)).all()
     return {kind: int(total) for kind, total in rows}

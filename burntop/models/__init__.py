@@ -1,11 +1,12 @@
 """All models, imported here so Alembic and relationships see every table."""
 from burntop.models.accounts import DeviceGrant, EmailCode
 from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
+from burntop.models.jobs import PendingJob
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
 from burntop.models.usage import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.models.users import ApiToken, User
 
 __all__ = [
     "Achievement", "AchievementUnlock", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession", "DailyRollup",
-    "Follow", "Notification", "Referral", "ReferralClick", "UsageHour", "UsageRecord", "User", "XpEvent",
+    "Follow", "Notification", "PendingJob", "Referral", "ReferralClick", "UsageHour", "UsageRecord", "User", "XpEvent",
 ]

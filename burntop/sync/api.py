@@ -6,8 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from burntop.accounts.tokens import token_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
-from burntop.gamification.evaluate import evaluate
-from burntop.stats.totals import invalidate_global_totals
+from burntop.gamification.evaluate import evaluate_after_commit
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
 
@@ -40,9 +39,9 @@ def sync():
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user
     result = ingest(user.id, body.records, body.sessions)
-    if result.added:
-        invalidate_global_totals()
-    outcome = evaluate(user.id)
+    # The batch is committed: the answer is 200 whatever happens next. A failed evaluation is logged
+    # and retried by a job (it was recorded with the batch), and reports no achievements here.
+    outcome = evaluate_after_commit(user.id)
     return jsonify({
         "success": True,
         "recordsAdded": result.added,
