@@ -27,6 +27,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 from rq.exceptions import StopRequested
 
+from burntop import freeze_after_start_up
 from burntop.extensions import db
 from burntop.jobs import QUEUES, SCHEDULE, get_queue, queue_name
 from burntop.redis_client import get_redis
@@ -164,6 +165,8 @@ def worker_command(cron: bool, burst: bool) -> None:
     if connection is None:
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the web process.")
     _install_fork_hooks()
+    if not burst:
+        freeze_after_start_up()
     scheduler = None
     if cron and not burst:
         scheduler = multiprocessing.get_context("fork").Process(

@@ -13,12 +13,16 @@ import os
 import threading
 import uuid
 
+import freezegun
 import pytest
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from burntop import create_app
 from burntop.extensions import db
+
+# pytest times tests with _pytest.timing's clock: a frozen clock made --durations report nonsense.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PG_URL = os.environ.get("BURNTOP_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("BURNTOP_TEST_REDIS_URL")

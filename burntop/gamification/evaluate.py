@@ -155,6 +155,8 @@ def _evaluate_locked(user_id: int, old_level: int, now: datetime) -> Outcome:
 def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
                         now: datetime | None = None) -> tuple[T | None, Outcome]:
     """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
+    from burntop.gamification.showcase import forget_progress
+
     ensure_catalog()
     now = now or utcnow()
     try:
@@ -165,6 +167,7 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
     except BaseException:
         db.session.rollback()
         raise
+    forget_progress(user_id)  # the achievements page shows what this evaluation saw
     return result, outcome
 
 
@@ -218,8 +221,14 @@ def _evaluate_profile(sender, user_id: int, **_details) -> None:
 
 def record_login(user_id: int, now: datetime | None = None) -> LoginOutcome:
     """Count today's signed-in visit in the login streak (spec 001) and evaluate; badge_awarded is the
-    login-streak achievement this visit unlocked, if any. Commits."""
+    login-streak achievement this visit unlocked, if any. Commits.
+
+    Only the first visit of the user's day writes (and evaluates); later ones read the streak as it is.
+    """
     now = now or utcnow()
+    seen = db.session.get(User, user_id)
+    if seen.last_login_day is not None and seen.last_login_day >= rules.local_today(seen.timezone, now):
+        return LoginOutcome(streak=max(seen.login_streak or 0, 1), badge_awarded=None, outcome=NOTHING)
 
     def visit() -> int:
         user = db.session.get(User, user_id, populate_existing=True)

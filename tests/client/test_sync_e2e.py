@@ -6,6 +6,7 @@ import functools
 import json
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -231,7 +232,8 @@ def test_status_shows_account_server_and_pending_records(home, login, live_serve
 
 def test_a_record_the_server_would_refuse_never_blocks_the_source(home, login, live_server):
     path = claude_history(home)
-    append(path, assistant("msg_future", "req_future", at="2031-01-01T00:00:00.000Z"))
+    a_year_ahead = datetime.now(timezone.utc) + timedelta(days=366)  # whenever the suite runs
+    append(path, assistant("msg_future", "req_future", at=a_year_ahead.strftime("%Y-%m-%dT%H:%M:%S.000Z")))
     login(live_server)
     first = CliRunner().invoke(main, ["sync", "--json"])
     assert first.exit_code == 0 and json.loads(first.stdout)["recordsAdded"] == 6
