@@ -1,28 +1,10 @@
 """What the busiest gamification reads cost: the profile writes once a day, progress comes from a cache."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from freezegun import freeze_time
-from sqlalchemy import event
 
-from burntop.extensions import db
 from tests.factories import auth, make_token, make_user, record
-
-
-@contextmanager
-def statements():
-    """Every SQL statement run inside the block."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement.lstrip().split(None, 1)[0].upper() + " " + statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.sql import statements
 
 
 def writes(seen: list[str]) -> list[str]:
