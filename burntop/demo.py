@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from burntop.accounts.users import create_user
 from burntop.extensions import db
-from burntop.gamification.evaluate import evaluate
+from burntop.gamification.evaluate import evaluate_pending
 from burntop.models import User
 from burntop.stats.totals import refresh_landing
 from burntop.sync.ingest import ingest
@@ -102,7 +102,7 @@ def seed(now: datetime | None = None) -> int:
                 raise RuntimeError(f"demo data failed validation: {problems[:3]}")
             added += ingest(user.id, parsed.records, parsed.sessions).added
     for user_id in db.session.scalars(select(User.id).where(User.is_demo.is_(True)).order_by(User.id)).all():
-        evaluate(user_id, now)
+        evaluate_pending(user_id, now)  # clears what ingest recorded
     refresh_landing()
     return added
 

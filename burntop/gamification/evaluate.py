@@ -182,13 +182,13 @@ def evaluate_later(user_id: int) -> None:
 
 
 @pending.handler(KIND, key=int)
-def evaluate_pending(user_id: int) -> Outcome:
+def evaluate_pending(user_id: int, now: datetime | None = None) -> Outcome:
     """Evaluate and clear the recorded evaluation in the same transaction. Commits."""
     if db.session.get(User, user_id) is None:  # deleted since
         pending.done(KIND, user_id)
         db.session.commit()
         return NOTHING
-    return change_and_evaluate(user_id, lambda: pending.done(KIND, user_id))[1]
+    return change_and_evaluate(user_id, lambda: pending.done(KIND, user_id), now)[1]
 
 
 def evaluate_after_commit(user_id: int) -> Outcome:
