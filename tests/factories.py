@@ -30,6 +30,14 @@ def sign_in(client, user) -> None:
         session["_fresh"] = True
 
 
+def browser_sign_in(context, client, user, server: str) -> None:
+    """Sign a Playwright browser context in as user: the test client's session cookie, copied over."""
+    sign_in(client, user)
+    cookie = client.get_cookie("session")
+    context.add_cookies([{"name": "session", "value": cookie.value, "url": server, "httpOnly": True,
+                          "sameSite": "Lax"}])
+
+
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from burntop.extensions import db
@@ -43,7 +44,7 @@ def test_profile_error_shown_inline_then_fixed(page, client, alice, live_server)
     username = page.get_by_label("Username")
     assert username.get_attribute("aria-invalid") == "true"
     assert "f-username-error" in username.get_attribute("aria-describedby")
-    assert page.evaluate("document.activeElement.id") == "f-username", "focus moves to the field to fix"
+    expect(username).to_be_focused()  # the field to fix; htmx focuses it once the swap settles
     assert page.get_by_label("Bio").input_value() == "Shipping with Claude Code", "what was typed is kept"
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page", "htmx swapped the form, no reload"
 
@@ -99,10 +100,18 @@ def test_settings_on_a_phone_in_dark_mode(phone, client, alice, live_server):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scrolling of the page"
     nav = phone.get_by_role("navigation", name="Settings")
     assert nav.is_visible()
-    current = nav.locator("[aria-current=page]")
-    assert current.inner_text() == "API keys and devices"
+    section = nav.locator("summary")
+    assert section.inner_text().endswith("API keys and devices"), "the page you are on, named without scrolling"
+    assert nav.get_by_role("link", name="Privacy").is_visible() is False, "closed until asked"
     background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    section.click()
+    assert nav.get_by_role("link", name="API keys and devices").get_attribute("aria-current") == "page"
+    phone.screenshot(path="/tmp/burntop-settings-phone-nav.png", caret="initial")
+    phone.keyboard.press("Escape")
+    assert nav.get_by_role("link", name="Privacy").is_visible() is False, "Escape closes it"
+    expect(section).to_be_focused()  # back on its button
+    phone.keyboard.press("Enter")
     nav.get_by_role("link", name="Privacy").click()
     phone.wait_for_url("**/settings/privacy")
     assert phone.get_by_role("heading", level=1).inner_text() == "Privacy"
