@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, flash, has_request_context, make_response, 
                    url_for)
 from flask_login import current_user, login_required
 
-from burntop.format import compact
+from burntop.format import compact, number
 from burntop.gamification import catalog, rules, showcase
 
 bp = Blueprint("achievements", __name__)
@@ -115,7 +115,7 @@ def pin(achievement_id: str):
     if not _htmx_swap():
         flash(error or message, "error" if error else "success")
         for a in new:
-            flash(f"Achievement unlocked: {a.icon} {a.name} (+{a.xp_reward} XP)", "success")
+            flash(f"Achievement unlocked: {a.name} (+{number(a.xp_reward)} XP)", "success")
         return redirect(url_for(".showcase_page"), 303)
     return render_template("achievements/_pin_response.html", error=error, error_id=achievement_id,
                            message=message, new=new, **_showcase_context())

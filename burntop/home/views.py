@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from burntop.accounts.profile import account_deleted, profile_changed
+from burntop.client.sources import all_sources
 from burntop.stats.totals import global_totals, invalidate_global_totals, landing_showcase
 
 bp = Blueprint("home", __name__)
@@ -18,7 +19,8 @@ def _forget_landing_cache(sender, **_details) -> None:
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase())
+    tools = [(source.name, source.label) for source in all_sources()]
+    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase(), tools=tools)
 
 
 @bp.get("/partials/global-totals")
