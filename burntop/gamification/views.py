@@ -41,14 +41,14 @@ def _helpers():
 def progress_view(a: catalog.AchievementDef, progress: dict) -> dict:
     """How a locked achievement's progress reads: '1.4M / 10M tokens', with its percentage."""
     requirement = next((r for r in a.requirements if r.target == progress["target"]), a.requirements[0])
-    template = catalog.LABELS[requirement.metric]
     percent = round(progress["percentage"] * 100)
-    if "{n}" not in template:  # a yes/no condition ("public API on") has no count to show
-        text = f"Not yet: {template}"
+    if not catalog.counted(requirement.metric):  # a yes/no condition ("public API on") has no count to show
+        text = f"Not yet: {catalog.phrase(requirement.metric, 1, '')}"
     else:
         unit = "$" if requirement.metric == "cost_usd" else ""
         pct = "%" if requirement.metric.endswith("_pct") else ""
-        text = f"{unit}{compact(progress['current'])}{pct} / {template.format(n=compact(requirement.target))}"
+        target = catalog.phrase(requirement.metric, requirement.target, compact(requirement.target))
+        text = f"{unit}{compact(progress['current'])}{pct} / {target}"
     return {"text": text, "percent": percent, "label": f"Progress toward {a.name}: {text}"}
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from burntop.accounts.tokens import token_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.format import plural
 from burntop.gamification.evaluate import evaluate
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
@@ -35,7 +36,7 @@ def sync():
         raise ApiError(413, f"At most {schema.MAX_RECORDS:,} records and {schema.MAX_SESSIONS:,} sessions per request.")
     if body is None:
         bad = sorted({p["index"] for p in problems if "index" in p})
-        message = (f"{len(bad)} invalid item(s); nothing was stored." if bad
+        message = (f"{plural(len(bad), 'invalid item')}; nothing was stored." if bad
                    else "Invalid request body; nothing was stored.")
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user

@@ -247,3 +247,15 @@ def test_the_showcase_partial_stands_alone_for_a_profile(app, player):
     assert "of 6 pinned" not in html and "Free slot" not in html and "hx-swap-oob" not in html
     with app.test_request_context("/someone"):
         assert "No pinned achievements yet." in render_template("achievements/_showcase.html", pinned=[])
+
+
+def test_progress_nouns_agree_with_their_target(client):
+    sign_in(client, make_user("newcomer"))
+    html = client.get("/achievements").get_data(as_text=True)
+    assert "0 / 1 follower<" in card(html, "first-follower") and "0 / 10 followers<" in card(html, "followers-10")
+    assert "0 / 1 response<" in card(html, "first-sync") and "0 / 1 coding session<" in card(html, "first-session")
+    assert "0 / 1 person followed<" in card(html, "first-follow")
+    assert "0 / 10 people followed<" in card(html, "following-10")
+    assert "Not yet: public API on<" in card(html, "open-book")
+    assert catalog.BY_ID["first-referral"].condition == "1 referral"
+    assert catalog.BY_ID["referrals-5"].condition == "5 referrals"
