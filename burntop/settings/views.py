@@ -135,7 +135,8 @@ def keys():
         return _show("keys", 400, tokens=user_tokens(current_user), errors={"name": str(exc)}, form=request.form)
     # The plaintext is shown in this answer only: never in a redirect, a flash cookie or a log.
     page = _show("keys", 201 if not _htmx() else 200, tokens=user_tokens(current_user), new_key=plaintext,
-                 new_token=token)
+                 new_token=token, login_command=f"burntop login --token {plaintext} --api-url "
+                                               f"{current_app.config['BURNTOP_BASE_URL']}")
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -179,6 +179,7 @@ def test_create_a_key_see_it_once_then_only_its_prefix(client, alice):
     partial = response.get_data(as_text=True)
     key = re.search(r'id="new-key-value" type="text" value="(bt_[^"]+)"', partial).group(1)
     assert "Copy it now." in partial and "CI runner" in partial
+    assert f'<code id="new-key-login">burntop login --token {key} --api-url http://testserver</code>' in partial
     page = client.get("/settings/keys").get_data(as_text=True)
     assert key not in page and f"{key[:8]}…" in page and "CI runner" in page and "Never" in page
     assert client.get("/api/profile", headers=auth(key)).get_json()["username"] == "alice"

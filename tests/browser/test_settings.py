@@ -70,9 +70,13 @@ def test_create_a_key_shown_once_then_revoke_it(page, client, alice, live_server
     assert re.fullmatch(r"bt_[A-Za-z0-9_-]{43}", key)
     assert page.get_by_role("alert").filter(has_text="only time").is_visible()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    page.get_by_role("button", name="Copy").click()
-    page.get_by_role("button", name="Copied").wait_for()
+    page.get_by_role("button", name="Copy", exact=True).click()
+    page.get_by_role("button", name="Copied", exact=True).wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == key
+    command = page.get_by_role("button", name="Copy the login command")
+    command.click()
+    assert page.evaluate("navigator.clipboard.readText()") == f"burntop login --token {key} --api-url http://testserver"
+    page.screenshot(path="/tmp/burntop-settings-new-key.png", full_page=True, caret="initial")
     client.delete_cookie("session")
     assert client.get("/api/profile", headers=auth(key)).get_json()["username"] == "alice"
 
