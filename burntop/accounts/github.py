@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, timezone
 
 import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from burntop.accounts.auth_api import start_session
 from burntop.accounts.email_codes import create_account
-from burntop.accounts.views import safe_next
+from burntop.accounts.views import browser_time_zone, note_browser_zone, safe_next
 from burntop.extensions import db
 from burntop.models import User
 
@@ -63,7 +64,7 @@ def primary_verified_email(emails) -> str | None:
     return None
 
 
-def user_for_github(profile: dict, email: str | None) -> User:
+def user_for_github(profile: dict, email: str | None, zone: str | None = None) -> User:
     """The account of this GitHub identity: found by GitHub id, else created (never merged by email)."""
     github_id = str(profile["id"])
     user = db.session.scalar(select(User).where(User.github_id == github_id))
@@ -79,6 +80,7 @@ def user_for_github(profile: dict, email: str | None) -> User:
         image=avatar if isinstance(avatar, str) and len(avatar) <= 500 else None,
         email=email,
         email_verified=bool(email),
+        **({"timezone": zone} if zone else {}),
     )
 
 
@@ -86,6 +88,7 @@ def user_for_github(profile: dict, email: str | None) -> User:
 def login():
     client = _client()
     session["github_next"] = safe_next(request.args.get("next"))
+    session["github_timezone"] = browser_time_zone(request.args.get("timezone"))
     return client.authorize_redirect(current_app.config["BURNTOP_BASE_URL"] + url_for("github.callback"))
 
 
@@ -93,6 +96,7 @@ def login():
 def callback():
     client = _client()
     next_url = safe_next(session.pop("github_next", None))
+    zone = browser_time_zone(session.pop("github_timezone", None))
     try:
         token = client.authorize_access_token()
         answer = client.get("user", token=token, headers=API_HEADERS)
@@ -106,5 +110,8 @@ def callback():
         log.warning("GitHub sign-in failed: %s", exc)
         flash("GitHub sign-in did not complete. Try again, or sign in with an email code.", "error")
         return redirect(url_for("accounts.login", next=next_url), 303)
-    start_session(user_for_github(profile, email))
+    started = datetime.now(timezone.utc)
+    user = user_for_github(profile, email, zone)
+    start_session(user)
+    note_browser_zone(user, zone, started)
     return redirect(next_url or url_for("home.index"), 303)

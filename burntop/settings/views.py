@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
                    stream_with_context, url_for)
 from flask_login import current_user, login_required, logout_user
 
@@ -122,6 +122,8 @@ def time_zone():
     except account.ProfileError as exc:
         return _show("time_zone", exc.status, errors=exc.errors, form=request.form, **choices)
     choices["zones"] = time_zone_choices(current_user.timezone)
+    # Saving confirms a zone taken from the browser at sign-up: its notice goes (htmx removes it too).
+    choices["confirmed"] = session.pop("timezone_notice", None)
     return _saved("settings.time_zone", "time_zone", "Time zone and region saved.", **choices)
 
 

@@ -36,11 +36,18 @@
     });
   }
 
-  /* The browser's time zone, for sign-in forms that start a new account ([data-browser-timezone]). */
+  /* The browser's time zone for sign-ins that may start a new account: a form field or a link
+     parameter ([data-browser-timezone]); the server keeps it only if it is a zone it knows. */
   function fillTimeZones(root) {
     var zone = "";
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
-    root.querySelectorAll("input[data-browser-timezone]").forEach(function (input) { input.value = zone; });
+    if (!zone || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-browser-timezone]").forEach(function (element) {
+      if (element.tagName === "INPUT") { element.value = zone; return; }
+      var url = new URL(element.href, doc.baseURI);
+      url.searchParams.set("timezone", zone);
+      element.href = url.pathname + url.search;
+    });
   }
 
   doc.addEventListener("click", function (event) {
