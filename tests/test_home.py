@@ -40,3 +40,11 @@ def test_the_totals_partial_renders_alone_for_htmx(client):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith("<section id=\"global-totals\"")
     assert "<html" not in body
+
+
+def test_the_landing_page_installs_the_client_from_this_repository(client):
+    body = client.get("/").get_data(as_text=True)
+    assert "pip install burntop<" not in body and "pip install burntop\n" not in body, "burntop is not on PyPI"
+    assert body.count("pip install ./burntop") == 3  # the hero, step 1 and the closing block
+    assert "not on PyPI yet" in body and "pip wheel --no-deps -w dist ." in body
+    assert "burntop login --api-url http://testserver" in body, "the login step names this server"
