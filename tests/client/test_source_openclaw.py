@@ -6,6 +6,9 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from burntop.client.cli import main
 from burntop.client.sources.openclaw import SOURCE
 
 SESSION = "3c1d9a70-2b4e-4f5a-8c6d-7e8f9a0b1c2d"
@@ -146,3 +149,30 @@ def test_discovery_state_dir_overrides_legacy_names_and_archives(tmp_path):
     assert SOURCE.discover({"CLAWDBOT_STATE_DIR": str(tmp_path / "oc-state")}, home) == [custom]
     moved = write_jsonl(tmp_path / "other-home" / ".openclaw" / "agents" / "main" / "sessions" / "t.jsonl", [header()])
     assert SOURCE.discover({"OPENCLAW_HOME": str(tmp_path / "other-home")}, home) == [moved]
+
+
+def test_rows_only_in_the_write_ahead_log_reach_stats(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("BURNTOP_CONFIG_DIR", str(tmp_path / "config"))
+    for name in ("OPENCLAW_STATE_DIR", "CLAWDBOT_STATE_DIR", "OPENCLAW_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    db = write_db(state(home) / "agent" / "openclaw-agent.sqlite", {SESSION: [header(), assistant("a1", 1775116805000)]})
+
+    def records() -> int:
+        result = CliRunner().invoke(main, ["stats", "--json", "--source", "openclaw"], catch_exceptions=False)
+        return json.loads(result.output)["totals"]["records"]
+
+    gateway = sqlite3.connect(db)  # OpenClaw's gateway holds the database open in WAL mode
+    gateway.execute("PRAGMA journal_mode=WAL")
+    gateway.execute("PRAGMA wal_autocheckpoint=0")
+    assert records() == 1
+    main_file = db.read_bytes()
+    gateway.execute("INSERT INTO transcript_events VALUES (?, 9, ?, 1)",
+                    (SESSION, json.dumps(assistant("a2", 1775116900000, out=5))))
+    gateway.commit()
+    assert db.read_bytes() == main_file  # only the -wal file changed
+    try:
+        assert records() == 2
+    finally:
+        gateway.close()

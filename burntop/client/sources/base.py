@@ -65,11 +65,23 @@ def file_signature(path: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
+def wal_signature(path: Path) -> list[int] | None:
+    """[size, mtime] of a SQLite database's write-ahead log, or None when it has none."""
+    try:
+        st = Path(f"{path}-wal").stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def unchanged(path: Path, checkpoint: dict | None) -> bool:
     if not checkpoint:
         return False
     sig = file_signature(path)
-    return all(checkpoint.get(key) == value for key, value in sig.items())
+    if not all(checkpoint.get(key) == value for key, value in sig.items()):
+        return False
+    # SQLite sources keep their WAL's signature: new rows may sit only in the -wal file for a while.
+    return "wal" not in checkpoint or checkpoint["wal"] == wal_signature(path)
 
 
 def resume_offset(path: Path, checkpoint: dict | None) -> int:

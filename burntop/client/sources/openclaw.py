@@ -13,7 +13,8 @@ per agent ``agents/<agent id>/``:
 - ``agent/openclaw-agent.sqlite`` (current releases): table ``transcript_events(session_id, seq,
   event_json, created_at)``, one transcript entry per row. Opened read-only; only the listed JSON
   fields are extracted in SQL, never message text (the same file holds the agent's credentials in
-  other tables, which are never queried).
+  other tables, which are never queried). The gateway keeps it open in WAL mode, so the ``-wal``
+  file is part of the checkpoint and the whole store is re-read when either changed.
 - ``sessions/<session id>.jsonl`` (older releases, and archives OpenClaw still publishes there as
   ``*.jsonl.deleted.<time>`` / ``*.jsonl.reset.<time>``), and ``session-sqlite-import-archive/``
   (JSONL moved aside once imported into SQLite; history it found unreferenced exists only there).
@@ -45,9 +46,8 @@ from pathlib import Path
 import orjson
 
 from burntop.client.sources import codex, pi
-from burntop.client.sources.base import ParseResult, Source, existing
+from burntop.client.sources.base import ParseResult, Source, existing, file_signature, wal_signature
 from burntop.client.sources.gemini_cli import env_dirs
-from burntop.client.sources.opencode import db_signature
 
 NAME = "openclaw"
 STATE_DIRS = (".openclaw", ".clawdbot", ".moldbot", ".moltbot")
@@ -99,7 +99,8 @@ def parse_db(path: Path, checkpoint: dict | None) -> ParseResult:
     """The agent database's transcript rows, re-read whenever the file (or its WAL) changed."""
     result = ParseResult()
     try:
-        signature = db_signature(path)
+        # The WAL is part of the signature: OpenClaw's gateway keeps the database open in WAL mode.
+        signature = {**file_signature(path), "wal": wal_signature(path)}
     except OSError:
         result.skipped["unreadable file"] += 1
         return result

@@ -18,8 +18,9 @@ assistant message is one model response: ``{"role": "assistant", "provider", "mo
 in place when it opens them (migration).
 
 Counting decisions:
-- One record per assistant message whose usage is not all zero (aborted and failed calls keep
-  zeros: ``skipped["no usage"]``).
+- One record per assistant message whose usage is not all zero. A call that failed before the
+  provider reported usage keeps zeros (``skipped["no usage"]``); an aborted stream that already got
+  usage counts, those tokens were billed.
 - request_id = ``pi:<message timestamp>:<fingerprint>``, the fingerprint hashing provider, model and
   the four token counts. ``/fork``, ``/tree`` extraction (``createBranchedSession``) and
   ``forkFrom`` copy entries verbatim into a new session file, and the v1 migration gives entries new
@@ -52,7 +53,7 @@ from burntop.client.sources.base import ParseResult, Source, existing, read_appe
 from burntop.client.sources.gemini_cli import _int, env_dirs, parse_time
 
 NAME = "pi"
-_ANCHORS = (b'"assistant"', b'"session"')
+_ANCHORS = (b'"assistant"', b'"session"', b'"model_change"')
 
 
 def fingerprint(*parts: object) -> str:
@@ -142,7 +143,7 @@ def parse_session(path: Path, checkpoint: dict | None, name: str = NAME,
     for line in data[:limit].split(b"\n")[:-1]:
         # Prompts, tool output and code are never decoded: only lines that can be a header, a model
         # change or an assistant message are.
-        if not any(anchor in line for anchor in _ANCHORS) and b'"model_change"' not in line:
+        if not any(anchor in line for anchor in _ANCHORS):
             continue
         try:
             entry = orjson.loads(line)
