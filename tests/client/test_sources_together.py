@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from burntop.client.cli import main
 from burntop.client.sources import all_sources
+from tests.client.test_sync_e2e import login, server_totals  # noqa: F401  (login is a fixture)
 from tests.client import (
     test_source_amp as amp, test_source_claude_code as claude, test_source_codex as codex,
     test_source_cursor as cursor, test_source_droid as droid, test_source_every_code as every_code,
@@ -132,3 +133,20 @@ def test_grand_total_equals_the_sum_of_each_source_alone(home):
     assert together["records"] == 24
     # The cache of the all-sources run answers an unchanged re-run with the same totals.
     assert totals() == together
+
+
+def test_sync_sends_every_source_once_and_matches_stats(app, home, login, live_server):
+    # One request per source: keep the per-user limit (10 a minute) from pacing this test.
+    app.config["SYNC_RATE_LIMIT"] = "100 per minute"
+    login(live_server)
+    first = CliRunner().invoke(main, ["sync", "--json"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["ok"] and (report["recordsAdded"], report["recordsSkipped"]) == (24, 0)
+    stats = totals()
+    server = server_totals()
+    assert server["records"] == stats["records"] == 24
+    assert server["tokens"] == stats["totalTokens"]
+    assert server["cost"] == pytest.approx(stats["totalCost"], abs=1e-6)
+    again = json.loads(CliRunner().invoke(main, ["sync", "--json"], catch_exceptions=False).stdout)
+    assert (again["recordsAdded"], again["recordsSkipped"]) == (0, 0)  # every checkpoint held
