@@ -38,10 +38,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-import orjson
-
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, file_signature, unchanged
+from burntop.client.sources.base import ParseResult, Source, existing, json_lines, read_changed_bytes
 from burntop.client.sources.gemini_cli import _int
 from burntop.client.sources.pi import fingerprint
 
@@ -91,26 +89,14 @@ def message_record(msg: dict, session: str, result: ParseResult) -> Record | Non
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """One conversation or branch log, re-read whenever it was rewritten."""
     result = ParseResult()
-    try:
-        if unchanged(path, checkpoint):
-            result.checkpoint = dict(checkpoint or {})
-            return result
-        signature = file_signature(path)
-        data = path.read_bytes()
-    except OSError:
-        result.skipped["unreadable file"] += 1
+    read = read_changed_bytes(path, checkpoint, result)
+    if read is None:
         return result
+    data, signature = read
     folder = path.parent.parent if path.parent.name == "branches" else path.parent
-    limit = data.rfind(b"\n") + 1
-    for line in data[:limit].split(b"\n")[:-1]:
-        # Prompts, answers and tool output are never decoded: only assistant lines with metadata.
-        if b'"assistant"' not in line or b'"metadata"' not in line:
-            continue
-        try:
-            msg = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            result.skipped["malformed line"] += 1
-            continue
+    lines = data[:data.rfind(b"\n") + 1].split(b"\n")[:-1]
+    # Only lines with metadata are decoded (prompts, answers and tool output never are).
+    for msg in json_lines(lines, (b'"metadata"',), result):
         if isinstance(msg, dict) and msg.get("role") == "assistant":
             record = message_record(msg, folder.name, result)
             if record:

@@ -49,7 +49,7 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, read_appended
+from burntop.client.sources.base import ParseResult, Source, appended_lines, existing, json_lines
 from burntop.client.sources.gemini_cli import _int, env_dirs
 from burntop.client.sources.pi import fingerprint
 
@@ -149,26 +149,16 @@ def _events(message: dict, forwarded_by: str | None = None, depth: int = 0):
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """A wire log, resumed from the checkpoint's offset."""
     result = ParseResult()
-    try:
-        data, offset, signature = read_appended(path, checkpoint)
-    except OSError:
-        result.skipped["unreadable file"] += 1
-        result.checkpoint = dict(checkpoint or {})
+    read = appended_lines(path, checkpoint, result)
+    if read is None:
         return result
+    lines, _, end, signature = read
     share, work_dir, session = _layout(path)
     context = {"session": session,
                "model": _config_model(share, _stamp(share / "config.toml", share / "config.json")),
                "project": _work_dirs(share, _stamp(share / "kimi.json")).get(work_dir, work_dir)}
-    limit = data.rfind(b"\n") + 1
-    for line in data[:limit].split(b"\n")[:-1]:
-        # Prompts, answers and tool output are never decoded: only lines that can hold a step's usage.
-        if b'"token_usage"' not in line:
-            continue
-        try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            result.skipped["malformed line"] += 1
-            continue
+    # Only lines that can hold a step's usage are decoded.
+    for item in json_lines(lines, (b'"token_usage"',), result):
         message = item.get("message") if isinstance(item, dict) else None
         moment = item.get("timestamp") if isinstance(item, dict) else None
         if not isinstance(message, dict) or isinstance(moment, bool) or not isinstance(moment, (int, float)):
@@ -179,7 +169,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
                 record = step_record(payload, float(moment), forwarded_by, context, result)
                 if record:
                     result.records.append(record)
-    result.checkpoint = {**signature, "offset": offset + limit}
+    result.checkpoint = {**signature, "offset": end}
     return result
 
 

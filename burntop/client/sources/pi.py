@@ -46,10 +46,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import orjson
-
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, read_appended
+from burntop.client.sources.base import ParseResult, Source, appended_lines, existing, json_lines
 from burntop.client.sources.gemini_cli import _int, env_dirs, parse_time
 
 NAME = "pi"
@@ -131,29 +129,18 @@ def parse_session(path: Path, checkpoint: dict | None, name: str = NAME,
                   skip: Callable[[dict], str | None] | None = None) -> ParseResult:
     """An append-only session file from the checkpoint's offset (the header's ids kept in it)."""
     result = ParseResult()
-    try:
-        data, offset, signature = read_appended(path, checkpoint)
-    except OSError:
-        result.skipped["unreadable file"] += 1
-        result.checkpoint = dict(checkpoint or {})
+    read = appended_lines(path, checkpoint, result)
+    if read is None:
         return result
+    lines, offset, end, signature = read
     saved = (checkpoint or {}).get("state")
     state = dict(saved) if offset and isinstance(saved, dict) else {"session": path.stem.rpartition("_")[2]}
-    limit = data.rfind(b"\n") + 1
-    for line in data[:limit].split(b"\n")[:-1]:
-        # Prompts, tool output and code are never decoded: only lines that can be a header, a model
-        # change or an assistant message are.
-        if not any(anchor in line for anchor in _ANCHORS):
-            continue
-        try:
-            entry = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            result.skipped["malformed line"] += 1
-            continue
+    # Only lines that can be a header, a model change or an assistant message are decoded.
+    for entry in json_lines(lines, _ANCHORS, result):
         record = read_entry(name, entry, state, result, skip)
         if record:
             result.records.append(record)
-    result.checkpoint = {**signature, "offset": offset + limit, "state": state}
+    result.checkpoint = {**signature, "offset": end, "state": state}
     return result
 
 
