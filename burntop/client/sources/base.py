@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,11 +65,23 @@ def file_signature(path: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
+def wal_signature(path: Path) -> list[int] | None:
+    """[size, mtime] of a SQLite database's write-ahead log, or None when it has none."""
+    try:
+        st = Path(f"{path}-wal").stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def unchanged(path: Path, checkpoint: dict | None) -> bool:
     if not checkpoint:
         return False
     sig = file_signature(path)
-    return all(checkpoint.get(key) == value for key, value in sig.items())
+    if not all(checkpoint.get(key) == value for key, value in sig.items()):
+        return False
+    # SQLite sources keep their WAL's signature: new rows may sit only in the -wal file for a while.
+    return "wal" not in checkpoint or checkpoint["wal"] == wal_signature(path)
 
 
 def resume_offset(path: Path, checkpoint: dict | None) -> int:
@@ -97,18 +109,54 @@ def read_appended(path: Path, checkpoint: dict | None) -> tuple[bytes, int, dict
     return data, offset, signature
 
 
-def read_changed_json(path: Path, checkpoint: dict | None, result: ParseResult) -> tuple[object, dict] | None:
-    """(document, signature) of a whole-file JSON source, or None when it is unchanged since the
-    checkpoint (kept in result) or unreadable or malformed (counted in result.skipped; a file caught
-    mid-write is simply read again next time)."""
+def appended_lines(path: Path, checkpoint: dict | None, result: ParseResult) -> tuple[list[bytes], int, int, dict] | None:
+    """(complete lines appended since the checkpoint, their start offset, the offset after them, the
+    file's signature) of an append-only file; None when it is unreadable (counted, checkpoint kept).
+    A trailing partial line is left for the next run."""
+    try:
+        data, offset, signature = read_appended(path, checkpoint)
+    except OSError:
+        result.skipped["unreadable file"] += 1
+        result.checkpoint = dict(checkpoint or {})
+        return None
+    limit = data.rfind(b"\n") + 1
+    return data[:limit].split(b"\n")[:-1], offset, offset + limit, signature
+
+
+def json_lines(lines: Iterable[bytes], anchors: tuple[bytes, ...], result: ParseResult) -> Iterator[object]:
+    """The decoded lines containing one of the anchors; the rest (prompts, code, tool output) are never
+    decoded. Inside JSON strings quotes are escaped, so a quoted anchor only matches real keys/values."""
+    for line in lines:
+        if any(anchor in line for anchor in anchors):
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                result.skipped["malformed line"] += 1
+
+
+def read_changed_bytes(path: Path, checkpoint: dict | None, result: ParseResult) -> tuple[bytes, dict] | None:
+    """(content, signature) of a whole-file source, or None when it is unchanged since the checkpoint
+    (kept in result) or unreadable (counted in result.skipped)."""
     try:
         if unchanged(path, checkpoint):
             result.checkpoint = dict(checkpoint or {})
             return None
         signature = file_signature(path)
-        return orjson.loads(path.read_bytes()), signature
+        return path.read_bytes(), signature
     except OSError:
         result.skipped["unreadable file"] += 1
+    return None
+
+
+def read_changed_json(path: Path, checkpoint: dict | None, result: ParseResult) -> tuple[object, dict] | None:
+    """(document, signature) of a whole-file JSON source, or None when it is unchanged since the
+    checkpoint (kept in result) or unreadable or malformed (counted in result.skipped; a file caught
+    mid-write is simply read again next time)."""
+    read = read_changed_bytes(path, checkpoint, result)
+    if read is None:
+        return None
+    try:
+        return orjson.loads(read[0]), read[1]
     except orjson.JSONDecodeError:
         result.skipped["malformed file"] += 1
     return None
