@@ -131,7 +131,8 @@ def login(token: str | None, api_url: str | None, no_browser: bool, no_verify: b
     from burntop.client.upload import Client, ServerError
 
     try:
-        who = Client(server, token, timeout=LOGIN_TIMEOUT, on_retry=_to_stderr).profile()
+        with Client(server, token, timeout=LOGIN_TIMEOUT, on_retry=_to_stderr) as client:
+            who = client.profile()
     except ServerError as exc:
         if exc.status in (401, 403):
             raise click.ClickException(f"{server} rejected this token (HTTP {exc.status}); nothing was saved. Create a key "
@@ -165,24 +166,21 @@ def status(as_json: bool, show_all: bool) -> None:
 
     settings = cfg.load()
     env, home = _env_home()
-    client = Client(settings.api_url, settings.token, timeout=0)
     info = {"apiUrl": settings.api_url, "loggedIn": settings.logged_in, "user": None, "server": "unreachable",
-            "token": "none"}
-    try:
-        client.health()
-        info["server"] = "ok"
-    except ServerError as exc:
-        info["server"] = "unreachable" if exc.status is None else "error"
-        info["serverError"] = str(exc)
-    if settings.token and info["server"] == "ok":
+            "token": "unchecked" if settings.token else "none"}
+    with Client(settings.api_url, settings.token, timeout=0) as client:
         try:
-            info["user"] = client.profile().get("username")
-            info["token"] = "ok"
+            client.health()
+            info["server"] = "ok"
+            if settings.token:
+                info["user"] = client.profile().get("username")
+                info["token"] = "ok"
         except ServerError as exc:
-            info["token"] = "rejected" if exc.rejected_token else "unchecked"
+            if info["server"] == "ok":
+                info["token"] = "rejected" if exc.rejected_token else "unchecked"
+            else:
+                info["server"] = "unreachable" if exc.status is None else "error"
             info["serverError"] = str(exc)
-    elif settings.token:
-        info["token"] = "unchecked"
     state = SyncState(settings.folder)
     sources = all_sources()
     found = {source.name: len(source.discover(env, home)) for source in sources}
@@ -314,8 +312,12 @@ def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_
     with sync_progress(enabled=not as_json and sys.stderr.isatty()) as (progress, note):
         client = None if dry_run else Client(settings.api_url, settings.token, on_retry=note,
                                              timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
-        report = syncing.run(settings, sources, env, home, since=since, full=full, dry_run=dry_run,
-                             client=client, progress=progress)
+        try:
+            report = syncing.run(settings, sources, env, home, since=since, full=full, dry_run=dry_run,
+                                 client=client, progress=progress)
+        finally:
+            if client is not None:
+                client.close()
     _warn_skipped(report.skipped_lines, verbose, report.places)
     if as_json:
         _print_json(report.as_json())

@@ -160,6 +160,15 @@ class Client:
                               "burntop's JSON: is --api-url right?", response.status_code)
         return body
 
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def sync(self, records: list[dict]) -> dict:
         return self._call("POST", "/api/sync", json={"records": records})
 
