@@ -3,6 +3,7 @@ by default and set by --timeout, and one outage stops the whole sync instead of 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from click.testing import CliRunner
@@ -35,8 +36,8 @@ def test_a_closed_port_is_retried_visibly_then_the_sync_stops(home, closed_port,
     retries = [line for line in result.stderr.splitlines() if "retrying" in line]
     assert retries == ["server unreachable, retrying in 1s (1/2)", "server unreachable, retrying in 2s (2/2)"]
     assert 3 <= elapsed < 8  # 1 s + 2 s and jitter of at most a quarter; codex is not retried again
-    assert (f"claude-code  stopped after 0 batches: cannot reach http://127.0.0.1:{closed_port} (ConnectionError); "
-            "gave up after 2 retries in 3s (--timeout 3s)") in result.stderr
+    assert re.search(rf"claude-code  stopped after 0 batches: cannot reach http://127.0.0.1:{closed_port} "
+                     r"\(ConnectionError\); gave up after 2 retries in [34]s \(--timeout 3s\)", result.stderr)
     assert "codex        not sent: the sync stopped at the error above" in result.stderr
     assert "run `burntop sync` again to resume" in result.stderr
 
