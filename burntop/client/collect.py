@@ -15,9 +15,9 @@ from burntop.client.records import Record
 from burntop.pricing import Usage, cost_nanos, default_table
 from burntop.pricing.table import SHIPPED_PATH
 from burntop.client.stats import partial_sums
-from burntop.client.sources.base import ParseResult, Source, resume_offset, unchanged
+from burntop.client.sources.base import ParseResult, Skips, Source, resume_offset, unchanged
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 @dataclass
@@ -28,11 +28,18 @@ class FileBatch:
     checkpoint: dict
 
 
+Place = tuple[str, str, str, str]  # (source, path, "line 14" / "row 3" / "" for the whole file, reason)
+
+
 @dataclass
 class Collected:
     files: list[FileBatch] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)        # (source, reason) -> count
-    skipped_files: list[tuple[str, str, str]] = field(default_factory=list)  # (source, path, reason)
+    places: list[Place] = field(default_factory=list)        # where each problem was
+
+
+def _located(result: ParseResult, path: Path) -> list[tuple[str, str]]:
+    return result.skipped.located(path) if isinstance(result.skipped, Skips) else []
 
 
 def safe_parse(source: Source, path: Path, checkpoint: dict | None) -> tuple[ParseResult | None, str]:
@@ -60,10 +67,11 @@ def read_new(sources: list[Source], env: Mapping[str, str], home: Path, checkpoi
             result, problem = safe_parse(source, path, previous)
             if result is None:
                 out.skipped[(source.name, problem)] += 1
-                out.skipped_files.append((source.name, key, problem))
+                out.places.append((source.name, key, "", problem))
                 continue
             for reason, n in result.skipped.items():
                 out.skipped[(source.name, reason)] += n
+            out.places += [(source.name, key, where, reason) for reason, where in _located(result, path)]
             out.files.append(FileBatch(source.name, key, result.records, result.checkpoint))
     return out
 
@@ -140,9 +148,10 @@ def _parse_to_rows(job: tuple) -> tuple:
     source = select([source_name])[0]
     result, problem = safe_parse(source, Path(key), checkpoint)
     if result is None:
-        return key, None, problem, None, None
+        return key, None, problem, None, None, None
     table = default_table()
-    return key, result.checkpoint, "", dict(result.skipped), [to_row(r, table) for r in result.records]
+    return (key, result.checkpoint, "", dict(result.skipped), _located(result, Path(key)),
+            [to_row(r, table) for r in result.records])
 
 
 def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tuple]:
@@ -159,14 +168,15 @@ def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tup
         return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
 
 
-def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache) -> tuple[dict, Counter]:
+def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache) -> tuple[dict, Skips]:
     """For stats: the partial sums (see stats.partial_sums) of every source's deduplicated records,
-    re-parsing only files that changed since they were cached."""
+    re-parsing only files that changed since they were cached; and what was skipped, (source, reason)
+    -> count, with `.places` (see Collected.places)."""
     combined: dict[tuple, list] = {}
-    skipped: Counter = Counter()
+    skipped = Skips()
     for source in sources:
         old_index = cache.load(source.name, "index") or {}
-        index: dict[str, tuple[dict, dict]] = {}
+        index: dict[str, tuple[dict, dict, list]] = {}  # path -> (checkpoint, skip reasons, places)
         jobs: list[tuple[str, dict | None]] = []
         appended: set[str] = set()
         for path in source.discover(env, home):
@@ -185,17 +195,20 @@ def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: P
             if appending:
                 appended.add(key)
         fresh: dict[str, list[tuple]] = {}
-        for key, checkpoint, problem, reasons, rows in _parse_many(source, jobs):
+        for key, checkpoint, problem, reasons, places, rows in _parse_many(source, jobs):
             if checkpoint is None:
                 skipped[(source.name, problem)] += 1
+                skipped.places.append((source.name, key, "", problem))
                 continue
             if key in appended:
                 reasons = dict(Counter(old_index[key][1]) + Counter(reasons))
-            index[key] = (checkpoint, reasons)
+                places = old_index[key][2] + places
+            index[key] = (checkpoint, reasons, places)
             fresh[key] = rows
-        for _, reasons in index.values():
+        for key, (_, reasons, places) in index.items():
             for reason, n in reasons.items():
                 skipped[(source.name, reason)] += n
+            skipped.places += [(source.name, key, where, reason) for reason, where in places]
         partials = cache.load(source.name, "partials") if not fresh and index.keys() == old_index.keys() else None
         if partials is None:
             partials = _remerge(source, cache, index, fresh, appended)

@@ -7,6 +7,7 @@ from burntop.accounts.tokens import token_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
 from burntop.gamification.evaluate import evaluate
+from burntop.gamification.rules import level_info, xp_value
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
@@ -50,4 +51,7 @@ def sync():
         "achievements": outcome.unlocked,
         "leveledUp": outcome.leveled_up,
         "newLevel": outcome.new_level,
+        # Beyond spec 000: what the CLI shows after a sync, at no extra cost.
+        "xpGained": xp_value(outcome.xp_gained_centi),
+        "level": level_info(outcome.xp_centi),
     })

@@ -25,5 +25,6 @@ def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:
     by_name = {s.name: s for s in sources}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+        raise ValueError(f"unknown {'source' if len(unknown) == 1 else 'sources'} {', '.join(unknown)}; "
+                         f"known: {', '.join(by_name)}")
     return [by_name[n] for n in names]

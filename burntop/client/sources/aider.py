@@ -129,7 +129,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     offset = resume_offset(path, checkpoint)
     signature = file_signature(path)
     for end, line in jsonl_lines(path, offset):
-        offset = end
+        offset = result.skipped.at = end
         if not line.strip():
             continue
         try:

@@ -39,10 +39,57 @@ def is_problem(reason: str) -> bool:
     return reason.startswith(PROBLEM_PREFIXES)
 
 
+class Skips(Counter):
+    """reason -> count, like a Counter; each problem (see is_problem) also notes where it was.
+
+    A line-reading source sets ``at`` to the end offset of the line it is reading (relative to
+    ``origin``, the offset its data starts at); a row-reading one calls ``note(reason, "row 12")``.
+    Without either, the place is the whole file.
+    """
+
+    at: int | None = None
+    origin: int = 0
+
+    def __init__(self, *args, **kwargs):
+        self.places: list[tuple[str, int | str | None]] = []  # (reason, end offset or row label)
+        super().__init__(*args, **kwargs)
+
+    def __setitem__(self, reason, count) -> None:
+        if reason.__class__ is str and count > self.get(reason, 0) and is_problem(reason):
+            where = None if self.at is None else self.origin + self.at
+            self.places += [(reason, where)] * (count - self.get(reason, 0))
+        super().__setitem__(reason, count)
+
+    def note(self, reason: str, where: str) -> None:
+        """Count one skip at a place the source names (a database row)."""
+        at, self.at = self.at, None
+        self[reason] += 1
+        if is_problem(reason):
+            self.places[-1] = (reason, where)
+        self.at = at
+
+    def located(self, path: Path) -> list[tuple[str, str]]:
+        """(reason, "line 14" / "row 12" / "" for the whole file) of each problem, in order."""
+        ends = sorted({w for _, w in self.places if w.__class__ is int})
+        lines: dict[int, int] = {}
+        if ends:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(ends[-1])
+            except OSError:
+                data = b""
+            count = previous = 0
+            for end in (ends if len(data) == ends[-1] else ()):  # problems are rare: count only then
+                count += data.count(b"\n", previous, end)
+                previous, lines[end] = end, count
+        return [(reason, f"line {lines[w]}" if w in lines else "" if w is None or w.__class__ is int else w)
+                for reason, w in self.places]
+
+
 @dataclass
 class ParseResult:
     records: list[Record] = field(default_factory=list)
-    skipped: Counter = field(default_factory=Counter)   # reason -> count (malformed line, no usage, ...)
+    skipped: Skips = field(default_factory=Skips)       # reason -> count (malformed line, no usage, ...)
     checkpoint: dict = field(default_factory=dict)      # hand back to parse() next time
 
 

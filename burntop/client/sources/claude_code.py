@@ -195,6 +195,7 @@ def _scan(data: bytes, limit: int, skipped: Counter) -> tuple[dict, dict, int]:
     while position >= 0:
         start = rfind(b"\n", 0, position) + 1
         stop = find(b"\n", position, limit)
+        skipped.at = stop + 1
         position = find(_ANCHOR, stop, limit)
         candidates += 1
         entry = _entry(data[start:stop], skipped)
@@ -235,6 +236,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
         result.checkpoint = dict(checkpoint or {})
         return result
     limit = data.rfind(b"\n") + 1
+    result.skipped.origin = offset
     best, earliest, candidates = _scan(data, limit, result.skipped)
     result.records = _records(best, earliest)
     lines = data.count(b"\n", 0, limit)

@@ -191,7 +191,9 @@ def parse(path: Path, checkpoint: dict | None, name: str = NAME) -> ParseResult:
         if type(state["total"]) is not list or len(state["total"]) != len(_FIELDS):
             state["total"] = None
     limit = data.rfind(b"\n") + 1  # a trailing partial line is left for the next run
+    result.skipped.origin, end = offset, 0
     for line in data[:limit].split(b"\n")[:-1]:
+        end = result.skipped.at = end + len(line) + 1
         if b'"token_count"' not in line and b'"turn_context"' not in line and b'"session_meta"' not in line:
             result.skipped["no usage"] += 1
             continue

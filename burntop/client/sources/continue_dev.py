@@ -97,7 +97,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     offset = resume_offset(path, checkpoint)
     signature = file_signature(path)
     for end, raw in jsonl_lines(path, offset):
-        offset = end
+        offset = result.skipped.at = end
         if not raw.strip():
             continue
         try:

@@ -187,7 +187,7 @@ def parse_chat_jsonl(path: Path, checkpoint: dict | None) -> ParseResult:
     project_hash = state.get("project_hash") if offset else None
     project = project_key(path, project_hash)
     for end, line in lines:
-        offset = end
+        offset = result.skipped.at = end
         # Only model messages and metadata matter: user prompts are not decoded at all.
         if not (b'"gemini"' in line or b'"sessionId"' in line):
             continue

@@ -184,7 +184,7 @@ def _read_db(con: sqlite3.Connection, since: int, result: ParseResult) -> int | 
         newest = max(newest, _int(updated))
         part = _load(data)
         if part is None:
-            result.skipped["malformed row"] += 1
+            result.skipped.note("malformed row", f"part {part_id}")
             continue
         steps.setdefault(msg_id, []).append((part_id, part))
     ids = list(steps)
@@ -195,7 +195,7 @@ def _read_db(con: sqlite3.Connection, since: int, result: ParseResult) -> int | 
         for msg_id, session, data in con.execute(query, chunk):
             msg = _load(data)
             if msg is None:
-                result.skipped["malformed row"] += 1
+                result.skipped.note("malformed row", f"message {msg_id}")
                 continue
             found.add(msg_id)
             result.records += message_records(msg_id, session, msg, steps[msg_id], result)
@@ -208,7 +208,7 @@ def _read_db(con: sqlite3.Connection, since: int, result: ParseResult) -> int | 
         newest = max(newest, _int(updated))
         msg = _load(data)
         if msg is None:
-            result.skipped["malformed row"] += 1
+            result.skipped.note("malformed row", f"message {msg_id}")
             continue
         result.records += message_records(msg_id, session, msg, [], result)
     return newest

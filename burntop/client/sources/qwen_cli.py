@@ -92,7 +92,7 @@ def parse_jsonl(path: Path, checkpoint: dict | None) -> ParseResult:
         result.checkpoint = dict(checkpoint or {})
         return result
     for end, line in lines:
-        offset = end
+        offset = result.skipped.at = end
         # Only assistant records carry usage: prompts and tool results are not decoded at all.
         if b'"assistant"' not in line:
             continue
