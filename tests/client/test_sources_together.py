@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from burntop.client.cli import main
 from burntop.client.sources import all_sources
-from tests.client.test_sync_e2e import login, server_totals  # noqa: F401  (login is a fixture)
+from tests.client.test_sync_e2e import server_totals  # the `login` fixture lives in tests/client/conftest.py
 from tests.client import (
     test_source_amp as amp, test_source_claude_code as claude, test_source_codex as codex,
     test_source_cursor as cursor, test_source_droid as droid, test_source_every_code as every_code,
