@@ -74,7 +74,7 @@ def _init_extensions(app: Flask) -> None:
 BLUEPRINT_MODULES = (
     "burntop.home.api", "burntop.home.views", "burntop.sync.api",
     "burntop.accounts.views", "burntop.accounts.auth_api", "burntop.accounts.github",
-    "burntop.accounts.device", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
+    "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
 )
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from burntop import mail
 from burntop.accounts import email_codes
-from burntop.accounts.auth_api import end_session, start_session
+from burntop.accounts.sessions import end_session, start_session
 
 bp = Blueprint("accounts", __name__)
 bp.record_once(lambda state: mail.init_app(state.app))

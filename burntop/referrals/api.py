@@ -33,8 +33,7 @@ def _code_from_body() -> str:
 
 
 def _visitor() -> str:
-    return referrals.visitor_hash(current_app.config["SECRET_KEY"], request.remote_addr or "",
-                                  request.headers.get("User-Agent", ""))
+    return referrals.visitor_hash(current_app.config["SECRET_KEY"], request.remote_addr or "")
 
 
 @api_bp.get("/code")
