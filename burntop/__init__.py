@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    from burntop import edge
+    edge.init_app(app)
     from burntop.format import JINJA_FILTERS
     app.jinja_env.filters.update(JINJA_FILTERS)
     _register_blueprints(app)
