@@ -34,7 +34,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "BURNTOP_BASE_URL": os.environ.get("BURNTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Unset: links follow the address each request came to (burntop.links).
+        "BURNTOP_BASE_URL": (os.environ.get("BURNTOP_BASE_URL") or "").rstrip("/") or None,
         "SYNC_RATE_LIMIT": os.environ.get("BURNTOP_SYNC_RATE_LIMIT", "10 per minute"),
         "DEVICE_CODE_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CODE_RATE_LIMIT", "10 per minute"),
         "DEVICE_CHECK_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CHECK_RATE_LIMIT", "20 per minute"),

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from burntop.accounts import clients
 from burntop.accounts.tokens import create_token, hash_token
 from burntop.extensions import db, limiter
+from burntop.links import external
 from burntop.models import DeviceGrant, User
 from burntop.models.types import utcnow
 
@@ -140,6 +141,11 @@ def find_pending_grant(text: str) -> tuple[DeviceGrant | None, str | None]:
     return grant, None
 
 
+def _where(ip: str | None, network: str | None) -> str:
+    place = clients.place(ip)
+    return f"{place} ({network})" if network and clients.country(ip) else place
+
+
 def origin(grant: DeviceGrant, approver_ip: str | None) -> dict:
     """What burntop knows about where a code was asked for, next to where its approver is (RFC 8628 §5.4)."""
     requester_network, approver_network = clients.network(grant.requester_ip), clients.network(approver_ip)
@@ -148,7 +154,8 @@ def origin(grant: DeviceGrant, approver_ip: str | None) -> dict:
         "requester_ip": grant.requester_ip or "unknown", "requester_place": clients.place(grant.requester_ip),
         "approver_ip": approver_ip or "unknown", "approver_place": clients.place(approver_ip),
         "same_network": requester_network is not None and requester_network == approver_network,
-        "requester_network": requester_network, "approver_network": approver_network,
+        "requester_where": _where(grant.requester_ip, requester_network),
+        "approver_where": _where(approver_ip, approver_network),
     }
 
 
@@ -187,7 +194,7 @@ def _oauth_error(error: str):
 @limiter.limit(_code_limit, key_func=_ip_key)
 def code():
     grant, device_code = create_grant(_clean_client_name(_params().get("client_name")), request.remote_addr)
-    page = current_app.config["BURNTOP_BASE_URL"] + url_for("device.page")
+    page = external(url_for("device.page"))
     user_code = format_user_code(grant.user_code)
     return jsonify({
         "device_code": device_code,

@@ -16,6 +16,7 @@ from burntop.accounts.sessions import start_session
 from burntop.accounts.email_codes import create_account
 from burntop.accounts.views import safe_next
 from burntop.extensions import db
+from burntop.links import external
 from burntop.models import User
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def user_for_github(profile: dict, email: str | None) -> User:
 def login():
     client = _client()
     session["github_next"] = safe_next(request.args.get("next"))
-    return client.authorize_redirect(current_app.config["BURNTOP_BASE_URL"] + url_for("github.callback"))
+    return client.authorize_redirect(external(url_for("github.callback")))
 
 
 @bp.get("/callback")

@@ -9,6 +9,7 @@ from burntop import referrals
 from burntop.accounts.auth import api_auth_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.links import base_url
 
 api_bp = Blueprint("referrals_api", __name__, url_prefix="/api/referrals")
 
@@ -40,7 +41,7 @@ def _visitor() -> str:
 @api_auth_required
 def code():
     user_code = g.api_user.referral_code
-    return jsonify({"code": user_code, "url": f"{current_app.config['BURNTOP_BASE_URL']}?ref={user_code}"})
+    return jsonify({"code": user_code, "url": f"{base_url()}?ref={user_code}"})
 
 
 @api_bp.post("/click")

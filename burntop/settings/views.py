@@ -12,6 +12,7 @@ from burntop.accounts import profile as account
 from burntop.accounts import sessions as browsers
 from burntop.accounts.sessions import end_session
 from burntop.format import plural
+from burntop.links import base_url
 from burntop.accounts.keys_api import KeyRefused, new_api_key, revoke, user_tokens
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -212,7 +213,7 @@ def public_api():
 
 
 def _public_url() -> str | None:
-    return account.public_api_url(current_app.config["BURNTOP_BASE_URL"], current_user)
+    return account.public_api_url(base_url(), current_user)
 
 
 @bp.get("/export")

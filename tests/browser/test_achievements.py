@@ -7,7 +7,7 @@ import pytest
 
 from burntop.gamification import catalog
 from burntop.gamification.showcase import pinned_achievements, set_pinned
-from tests.factories import auth, make_token, make_user, record
+from tests.factories import auth, make_token, make_user, record, sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = "/tmp/burntop-achievements"
@@ -15,9 +15,7 @@ SHOTS = "/tmp/burntop-achievements"
 
 def signed_in(context, client, user, live_server):
     """Copy a Flask session cookie made by the test client into the browser."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    sign_in(client, user)
     cookie = client.get_cookie("session")
     context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server, "httpOnly": True,
                           "sameSite": "Lax"}])

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from burntop.extensions import db
 from burntop.models import ApiToken, User
-from tests.factories import auth, make_user
+from tests.factories import auth, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +20,7 @@ def alice(client):
 
 def signed_in(context, client, user, live_server):
     """Copy a Flask session cookie made by the test client into the browser."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    sign_in(client, user)
     cookie = client.get_cookie("session")
     context.add_cookies([{"name": "session", "value": cookie.value, "url": live_server, "httpOnly": True,
                           "sameSite": "Lax"}])
