@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_login import current_user, login_required
 
 from burntop.accounts import profile as account
 from burntop.accounts import sessions as browsers
 from burntop.accounts.sessions import end_session
+from burntop.accounts.views import see_other
 from burntop.format import plural
 from burntop.links import base_url
 from burntop.accounts.keys_api import KeyRefused, new_api_key, revoke, user_tokens
@@ -139,12 +140,7 @@ def _sessions_context() -> dict:
 def _signed_out(message: str):
     """After this browser's own session ended: to the sign-in page (htmx follows HX-Redirect)."""
     flash(message, "info")
-    target = url_for("accounts.login")
-    if _htmx():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, 303)
+    return see_other(url_for("accounts.login"), _htmx())
 
 
 @bp.route("/sessions", methods=["GET", "POST"])
