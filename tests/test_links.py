@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from burntop.config import from_environment
+from burntop.extensions import db
 from tests.factories import make_user, sign_in
 
 LOCAL = "http://127.0.0.1:5077"
@@ -47,10 +48,12 @@ def test_behind_a_trusted_proxy_links_use_the_public_address(app_config, client)
     app_config["PROXY_FIX"] = 1
     from burntop import create_app
 
-    proxied = create_app(app_config).test_client()
-    started = proxied.post("/api/auth/device/code", json={}, headers={
+    proxied = create_app(app_config)
+    started = proxied.test_client().post("/api/auth/device/code", json={}, headers={
         "X-Forwarded-Proto": "https", "X-Forwarded-Host": "burntop.example", "X-Forwarded-For": "203.0.113.7"}
     ).get_json()
+    with proxied.app_context():
+        db.engine.dispose()
     assert started["verification_uri"] == "https://burntop.example/device"
 
 
