@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from burntop.gamification import catalog
 from burntop.gamification.showcase import pinned_achievements, set_pinned
@@ -110,7 +111,7 @@ def test_filter_the_catalog_and_go_back(page, client, player, live_server):
 
     page.go_back()
     page.wait_for_url("**/achievements?category=streaks")
-    page.wait_for_function("document.querySelectorAll('#achievement-grid li.achievement').length === 10")
+    expect(page.locator("#achievement-grid li.achievement")).to_have_count(10)  # no eval: the CSP forbids it
     assert page.get_by_role("radio", name="Streaks").is_checked() and page.locator("#f-rarity-all").is_checked()
 
 
