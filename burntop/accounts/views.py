@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from burntop import mail
 from burntop.accounts import email_codes
-from burntop.accounts.auth_api import end_session, start_session
+from burntop.accounts.sessions import end_session, start_session
 
 bp = Blueprint("accounts", __name__)
 bp.record_once(lambda state: mail.init_app(state.app))
@@ -57,8 +57,12 @@ def _verify(email: str, code: str):
     except email_codes.CodeRejected as exc:
         return _form("code", email=email, error=str(exc), status=422)
     start_session(email_codes.user_for_email(email))
-    target = safe_next(request.values.get("next")) or url_for("home.index")
-    if _is_partial():
+    return see_other(safe_next(request.values.get("next")) or url_for("home.index"), _is_partial())
+
+
+def see_other(target: str, partial: bool):
+    """Go to target after a change: a 303, or for an htmx partial request an HX-Redirect htmx follows."""
+    if partial:
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target
         return response

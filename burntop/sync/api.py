@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from burntop.accounts.tokens import token_required
+from burntop.edge import raw_body
 from burntop.errors import ApiError
 from burntop.extensions import limiter
 from burntop.gamification.evaluate import evaluate
@@ -25,6 +26,7 @@ def _user_key() -> str:
 
 
 @bp.post("/sync")
+@raw_body  # schema.parse reads the bytes itself, with its own nesting cap and string rules
 @token_required
 @limiter.limit(_sync_limit, key_func=_user_key)
 def sync():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import make_token, make_user, record
 
@@ -35,7 +36,8 @@ def test_totals_refresh_without_a_reload(page, live_server, client, synced, app)
                 headers={"Authorization": f"Bearer {synced}"})
     # htmx polls the partial every 15 s; fire its other trigger instead of waiting.
     page.evaluate("htmx.trigger('#global-totals', 'refresh')")
-    page.wait_for_function("document.querySelector('[data-stat=responses]').innerText === '11'")
+    # expect() polls from Playwright's own script; wait_for_function(str) needs eval, which the CSP blocks.
+    expect(page.locator('[data-stat="responses"]')).to_have_text("11")
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page"
 
 
