@@ -4,8 +4,8 @@ Locations: ``<globalStorage>/kilocode.kilo-code/tasks/<task id>/ui_messages.json
 Code-like editor (Code, Insiders, VSCodium, Cursor, Windsurf; ``~/.config``, macOS
 ``~/Library/Application Support``, ``%APPDATA%``), the remote servers (``~/.vscode-server/data``
 ...), Flatpak installs, the JetBrains plugin's ``~/.kilocode/globalStorage/kilocode.kilo-code``,
-and the folder the ``kilo-code.customStoragePath`` user setting names. Kilo Code 7's OpenCode-based
-database (``kilo.db``) is a different format and is not read here.
+and the folder the ``kilo-code.customStoragePath`` user setting names. Kilo Code 7 runs the Kilo CLI
+engine and keeps its usage in ``kilo.db``: that is the ``kilo`` source.
 
 Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Roo Code).
 Kilo specifics: ``usageMissing: true`` marks a request whose usage never arrived (skipped);
