@@ -226,6 +226,20 @@ def _add_entries(old: tuple, new: tuple) -> tuple:
             dict(Counter(old[4]) + Counter(new[4])))
 
 
+def merge_rows(source: Source, every: list[tuple], table=None) -> list[tuple]:
+    """The source's rows with copies of one response merged (see Source.merge)."""
+    keys = {source.merge_key(row[0]) for row in every}
+    if len(keys) == len(every):
+        return every  # nothing to merge
+    records: list[Record] = []
+    rows_of: dict[int, tuple] = {}
+    for row in every:
+        record = from_row(source.name, row)
+        rows_of[id(record)] = row
+        records.append(record)
+    return [rows_of.get(id(r)) or to_row(r, table) for r in source.merge(records)]
+
+
 def _remerge(source: Source, cache: ParseCache, index: dict, fresh: dict, appended: set) -> dict:
     """Merge cached rows of unchanged files with the fresh parses; return (and cache) their partial sums."""
     table = default_table()
@@ -233,18 +247,7 @@ def _remerge(source: Source, cache: ParseCache, index: dict, fresh: dict, append
     file_rows: dict[str, list[tuple]] = {}
     for key in index:
         file_rows[key] = (old_rows.get(key, []) if key in appended or key not in fresh else []) + fresh.get(key, [])
-    every = [row for rows in file_rows.values() for row in rows]
-    keys = {source.merge_key(row[0]) for row in every}
-    if len(keys) == len(every):
-        merged = every  # nothing to merge
-    else:
-        records: list[Record] = []
-        rows_of: dict[int, tuple] = {}
-        for row in every:
-            record = from_row(source.name, row)
-            rows_of[id(record)] = row
-            records.append(record)
-        merged = [rows_of.get(id(r)) or to_row(r, table) for r in source.merge(records)]
+    merged = merge_rows(source, [row for rows in file_rows.values() for row in rows], table)
     partials = partial_sums({source.name: merged})
     cache.save(source.name, index=index, rows=file_rows, partials=partials)
     return partials

@@ -46,5 +46,6 @@ SOURCE = Source(
     label="Cline",
     discover=discover,
     parse=make_parser("cline", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage (Cline 3.x, 2024-2026); task_metadata.json model_usage",
 )

@@ -36,5 +36,6 @@ SOURCE = Source(
     label="Kilo Code",
     discover=discover,
     parse=make_parser("kilo-code", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage with apiProtocol (Kilo Code 4.x, 2025-2026)",
 )

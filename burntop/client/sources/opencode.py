@@ -254,7 +254,9 @@ def _read_db(name: str, con: sqlite3.Connection, since: int, result: ParseResult
                 continue
             found.add(msg_id)
             result.records += message_records(name, session, msg, steps[msg_id], result)
-    result.skipped["part without message"] += sum(len(steps[i]) for i in set(ids) - found)
+    orphans = sum(len(steps[i]) for i in set(ids) - found)
+    if orphans:
+        result.skipped["part without message"] += orphans
     rows = con.execute(
         "SELECT m.id, m.session_id, m.data, m.time_updated FROM message m WHERE m.time_updated >= ? "
         "AND CASE WHEN json_valid(m.data) THEN json_extract(m.data, '$.role') END = 'assistant' "

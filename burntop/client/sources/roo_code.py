@@ -33,5 +33,6 @@ SOURCE = Source(
     label="Roo Code",
     discover=discover,
     parse=make_parser("roo-code", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage with apiProtocol (Roo Code 3.x, 2025-2026)",
 )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 NOTE_KEPT = "kept from an earlier read: removed from the file by a checkpoint restore"
 NOTE_REDUCED = "checkpoint-restore total: only the part never counted as its requests"
+FOLD_RESTORE = "checkpoint-restore total already counted as its requests"
 NOTE_BELOW = "checkpoint-restore total smaller than its requests already counted: counted as zero"
 
 
@@ -41,10 +42,11 @@ def stamp(key: str) -> int:
 
 
 def account(units: list[Unit], ledger: dict, convert: Callable[[list, int], list | None]
-            ) -> tuple[list[tuple[str, int, list]], dict, Counter]:
-    """(key, ts, fields) of every unit to count, the new ledger, and notes; ``convert`` turns a
+            ) -> tuple[list[tuple[str, int, list]], dict, Counter, Counter]:
+    """(key, ts, fields) of every unit to count, the new ledger, notes and folds; ``convert`` turns a
     restore total's remaining logged counts into record fields."""
     notes: Counter = Counter()
+    folded: Counter = Counter()
     present = {unit.key for unit in units}
     gone = [(key, entry) for key, entry in ledger.items() if key not in present]
     removed = [(stamp(key), entry[0]) for key, entry in gone]
@@ -58,13 +60,15 @@ def account(units: list[Unit], ledger: dict, convert: Callable[[list, int], list
                     covered = [a + b for a, b in zip(covered, raw)]
             remainder = [a - b for a, b in zip(unit.raw, covered)]
             remainder[4] = round(remainder[4], 9)
-            if any(covered):
-                notes[NOTE_REDUCED] += 1
             if min(remainder) < 0:
                 notes[NOTE_BELOW] += 1
                 remainder = [max(value, 0) for value in remainder]
             unit.raw = remainder
             unit.fields = convert(remainder, unit.ts) if sum(remainder[:4]) else None
+            if unit.fields is None:
+                folded[FOLD_RESTORE] += 1
+            elif any(covered):
+                notes[NOTE_REDUCED] += 1
         new_ledger[unit.key] = [unit.raw, unit.fields]
         if unit.fields:
             counted.append((unit.key, unit.ts, unit.fields))
@@ -72,4 +76,4 @@ def account(units: list[Unit], ledger: dict, convert: Callable[[list, int], list
         if fields:
             counted.append((key, stamp(key), fields))
             notes[NOTE_KEPT] += 1
-    return counted, new_ledger, notes
+    return counted, new_ledger, notes, folded

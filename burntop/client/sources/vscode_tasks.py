@@ -323,8 +323,9 @@ def parse_tasks(path: Path, checkpoint: dict | None, source: str, default_model:
         return fields_of(raw, None, model, provider, True, None, raw[4] or None, result.notes)
 
     ledger = (checkpoint or {}).get("ledger") or {}
-    counted, ledger, notes = task_restores.account(units, ledger, convert)
+    counted, ledger, notes, folded = task_restores.account(units, ledger, convert)
     result.notes.update(notes)
+    result.folded.update(folded)
     result.records = [record(source, path.parent.name, key, ts, fields, ctx.project) for key, ts, fields in counted]
     result.checkpoint = {**signature, "ledger": ledger}
     return result
