@@ -199,12 +199,24 @@ def resolve_model(msg: dict, info: dict, ctx: TaskContext, ts: int, until: float
     return (environment[0], None, environment[1]) if environment else None
 
 
+def logged_cost(info: dict) -> float | None:
+    cost = info.get("cost")
+    return float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 else None
+
+
 def logged(info: dict) -> list:
     """[tokensIn, tokensOut, cacheWrites, cacheReads, cost] as the extension wrote them."""
-    cost = info.get("cost")
-    cost = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 else 0.0
     return [number(info.get("tokensIn")), number(info.get("tokensOut")), number(info.get("cacheWrites")),
-            number(info.get("cacheReads")), cost]
+            number(info.get("cacheReads")), logged_cost(info) or 0.0]
+
+
+def payload(msg: dict) -> dict | str:
+    """A usage message's JSON text, or the reason it cannot be read."""
+    try:
+        info = orjson.loads(msg.get("text") or "")
+    except (orjson.JSONDecodeError, TypeError):
+        return "malformed message"
+    return info if isinstance(info, dict) else "malformed message"
 
 
 def fields_of(raw: list, protocol: object, model: str, provider: str | None, estimated: bool,
@@ -219,12 +231,9 @@ def fields_of(raw: list, protocol: object, model: str, provider: str | None, est
 def request_unit(msg: dict, ctx: TaskContext, default_model: str, ts: int, until: float,
                  notes: Counter) -> task_restores.Unit | str:
     """One usage message as a unit to count, or the reason it is skipped."""
-    try:
-        info = orjson.loads(msg.get("text") or "")
-    except (orjson.JSONDecodeError, TypeError):
-        return "malformed message"
-    if not isinstance(info, dict):
-        return "malformed message"
+    info = payload(msg)
+    if isinstance(info, str):
+        return info
     if info.get("usageMissing"):
         return "no usage"
     raw = logged(info)
@@ -232,23 +241,16 @@ def request_unit(msg: dict, ctx: TaskContext, default_model: str, ts: int, until
         return "no usage"
     found = resolve_model(msg, info, ctx, ts, until)
     model, provider, estimated = found if found else (default_model, None, True)
-    cost = raw[4] if isinstance(info.get("cost"), (int, float)) and not isinstance(info.get("cost"), bool) \
-        and info["cost"] >= 0 else None
     success = None if info.get("cancelReason") is None else False
     key = f"{ts}:subagents" if msg.get("say") == "subagent_usage" else str(ts)
     return task_restores.Unit(key, ts, raw, fields_of(raw, info.get("apiProtocol"), model, provider, estimated,
-                                                      success, cost, notes))
+                                                      success, logged_cost(info), notes))
 
 
 def restore_unit(msg: dict, ts: int, after: int) -> task_restores.Unit | str:
     """A ``deleted_api_reqs`` message as a restore total (its fields are set by the ledger)."""
-    try:
-        info = orjson.loads(msg.get("text") or "")
-    except (orjson.JSONDecodeError, TypeError):
-        return "malformed message"
-    if not isinstance(info, dict):
-        return "malformed message"
-    return task_restores.Unit(f"{ts}:deleted", ts, logged(info), None, after)
+    info = payload(msg)
+    return info if isinstance(info, str) else task_restores.Unit(f"{ts}:deleted", ts, logged(info), None, after)
 
 
 def record(source: str, task_id: str, key: str, ts: int, fields: list, project: str | None) -> Record:
