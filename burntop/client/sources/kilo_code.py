@@ -7,9 +7,10 @@ Code-like editor (Code, Insiders, VSCodium, Cursor, Windsurf; ``~/.config``, mac
 and the folder the ``kilo-code.customStoragePath`` user setting names. Kilo Code 7 runs the Kilo CLI
 engine and keeps its usage in ``kilo.db``: that is the ``kilo`` source.
 
-Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Roo Code).
-Kilo specifics: ``usageMissing: true`` marks a request whose usage never arrived (skipped);
-without a model in the log the model is Kilo's default ``anthropic/claude-sonnet-4``, flagged
+Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Roo Code) and
+``task_tokens``. Kilo specifics: ``usageMissing: true`` marks a request whose usage never arrived
+(skipped); each request's model is the ``<model>`` of the environment details it sent
+(``api_conversation_history.json``), else Kilo's default ``anthropic/claude-sonnet-4``, flagged
 estimated.
 """
 from __future__ import annotations
