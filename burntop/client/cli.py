@@ -242,7 +242,10 @@ def _status_lines(info: dict, settings, show_all: bool) -> None:
               help="auto: a cost the tool logged, else calculated; calculate; display: logged costs only.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (ccusage-compatible for --by day).")
 @click.option("--verbose", "-v", is_flag=True, help="List what was skipped, why and where.")
-def stats(by, since, until, source_names, tz, mode, as_json, verbose) -> None:
+@click.option("--date", "day", callback=_date, help="Only this day (YYYY-MM-DD): --since and --until in one.")
+@click.option("--explain", is_flag=True,
+              help="Show how each source's figure was reached: files, lines seen, skips, duplicates folded.")
+def stats(by, since, until, source_names, tz, mode, as_json, verbose, day, explain) -> None:
     """Usage and cost from your local logs; works offline."""
     from burntop.client.collect import ParseCache, read_all
     from burntop.client.stats import aggregate
@@ -256,6 +259,13 @@ def stats(by, since, until, source_names, tz, mode, as_json, verbose) -> None:
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz")
     settings_folder = cfg.config_dir(os.environ)
     env, home = _env_home()
+    if explain:
+        from burntop.client import explain as explaining
+
+        report = explaining.explain(_sources(source_names), env, home, ParseCache(settings_folder), tz, day)
+        _print_json(report) if as_json else explaining.render(report, verbose)
+        return
+    since, until = (day, day) if day else (since, until)
     partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder))
     report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode)
     _warn_skipped(skipped, verbose, skipped.places)

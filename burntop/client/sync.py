@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from burntop.client.collect import Collected, FileBatch, read_new
+from burntop.client.collect import Collected, FileBatch, carried, read_new
 from burntop.client.game import Rewards
 from burntop.client.config import Settings
 from burntop.client.records import Record
@@ -89,7 +89,9 @@ def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home:
         full: bool, dry_run: bool, client: Client | None, progress: Progress | None = None) -> SyncReport:
     state = SyncState(settings.folder)
     report = SyncReport(dry_run=dry_run)
-    collected: Collected = read_new(sources, env, home, (lambda s, p: None) if full else state.checkpoint)
+    # --full re-reads every file, but a ledger of what was already counted must survive (see carried).
+    checkpoint = (lambda s, p: carried(state.checkpoint(s, p))) if full else state.checkpoint
+    collected: Collected = read_new(sources, env, home, checkpoint)
     report.skipped_lines = collected.skipped
     report.places = collected.places
     stopped: str | None = None

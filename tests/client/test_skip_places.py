@@ -63,7 +63,7 @@ def test_codex_lines_and_a_refused_record(home, login, live_server):
     result = run("sync", "--verbose")
     assert f"  codex: malformed line: {path} line 4\n" in result.stderr
     assert (f"  claude-code: out of range (timestamp: timestamp is more than one day in the future): {claude} "
-            "record claude-code:msg_future:req_future\n") in result.stderr
+            "record claude-code:msg_future\n") in result.stderr
 
 
 def test_database_rows_are_named(tmp_path):

@@ -6,7 +6,7 @@ import importlib
 from burntop.client.sources.base import Source
 
 MODULES = (
-    "claude_code", "codex", "gemini_cli", "qwen_cli", "opencode", "cline", "roo_code", "kilo_code",
+    "claude_code", "codex", "gemini_cli", "qwen_cli", "opencode", "kilo", "cline", "roo_code", "kilo_code",
     "aider", "continue_dev", "cursor", "amp", "droid",
     "pi", "openclaw", "kimi_cli", "every_code", "gptme", "openhands",
 )

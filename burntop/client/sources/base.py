@@ -10,7 +10,13 @@ A source module (one per tool, e.g. ``claude_code.py``) defines ``SOURCE = Sourc
   beginning), never raising on bad content (count it in ``skipped`` instead);
 - ``merge(records) -> records``: how duplicates of one response across files collapse (default:
   keep_largest by request_id); ``merge_key(request_id)``: what two records must share for ``merge``
-  to combine them (default: the request_id itself).
+  to combine them (default: the request_id itself); ``merge_rule``: that rule in words (for
+  ``burntop stats --explain``);
+- ``unit``: what ``ParseResult.seen`` counts in this tool's files (lines, rows, messages, files).
+
+For ``--explain``, a parse also reports how many units it looked at (``seen``), which duplicates it
+folded inside the file and by which rule (``folded``), and any reading decision worth knowing
+(``notes``); every unit seen is a record, a folded duplicate or a skip with its reason.
 
 Checkpoints are plain JSON-able dicts; the sync and stats code store them per file and hand them back
 unchanged. Append-only JSONL sources resume from a byte offset; others re-read a file whose size or
@@ -33,6 +39,11 @@ from burntop.client.records import Record, keep_largest
 # total", "synthetic message", ...) is a line that rightly holds no model response.
 PROBLEM_PREFIXES = ("malformed", "unreadable", "unknown format", "bad ", "no timestamp", "no message id", "out of range",
                     "part without message")
+
+
+# Record.extra key: the record is right for `stats` but may still grow (a running session total), so
+# `sync` leaves it, and its file's checkpoint, for a later run (the server keeps an id's first value).
+HOLD = "hold"
 
 
 def is_problem(reason: str) -> bool:
@@ -60,12 +71,12 @@ class Skips(Counter):
             self.places += [(reason, where)] * (count - self.get(reason, 0))
         super().__setitem__(reason, count)
 
-    def note(self, reason: str, where: str) -> None:
-        """Count one skip at a place the source names (a database row)."""
+    def note(self, reason: str, where: str, n: int = 1) -> None:
+        """Count n skips at a place the source names (a database row)."""
         at, self.at = self.at, None
-        self[reason] += 1
-        if is_problem(reason):
-            self.places[-1] = (reason, where)
+        self[reason] += n
+        if is_problem(reason) and n > 0:
+            self.places[-n:] = [(reason, where)] * n
         self.at = at
 
     def located(self, path: Path) -> list[tuple[str, str]]:
@@ -91,6 +102,9 @@ class ParseResult:
     records: list[Record] = field(default_factory=list)
     skipped: Skips = field(default_factory=Skips)       # reason -> count (malformed line, no usage, ...)
     checkpoint: dict = field(default_factory=dict)      # hand back to parse() next time
+    seen: int | None = None                             # units read (lines, rows...); None: not counted
+    folded: Counter = field(default_factory=Counter)    # rule -> duplicates folded inside this file
+    notes: Counter = field(default_factory=Counter)     # reading decision -> how often it applied
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,8 @@ class Source:
     # Records whose keys differ can never be merged together, so when every key is unique `merge`
     # has nothing to do and is skipped (the common case, and a costly one for stats on big histories).
     merge_key: Callable[[str], str] = str
+    merge_rule: str = "same request id: the largest usage is kept"
+    unit: str = "items"
 
 
 def file_signature(path: Path) -> dict:

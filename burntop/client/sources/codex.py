@@ -192,6 +192,7 @@ def parse(path: Path, checkpoint: dict | None, name: str = NAME) -> ParseResult:
             state["total"] = None
     limit = data.rfind(b"\n") + 1  # a trailing partial line is left for the next run
     result.skipped.origin, end = offset, 0
+    result.seen = data.count(b"\n", 0, limit)
     for line in data[:limit].split(b"\n")[:-1]:
         end = result.skipped.at = end + len(line) + 1
         if b'"token_count"' not in line and b'"turn_context"' not in line and b'"session_meta"' not in line:
@@ -228,6 +229,7 @@ SOURCE = Source(
     discover=discover,
     parse=parse,
     merge=merge,
+    unit="lines",
     formats="Codex CLI 0.2x-0.15x rollouts (sessions/**/rollout-*.jsonl, archived_sessions/): "
             "event_msg token_count total/last_token_usage, turn_context model, session_meta id",
 )
