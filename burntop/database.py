@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event, func
+from sqlalchemy import Table, event, false, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -42,3 +42,15 @@ def least_greatest():
     if db.session.get_bind().dialect.name == "postgresql":
         return func.least, func.greatest
     return func.min, func.max  # SQLite's scalar min()/max() with two arguments
+
+
+def serialize(table: Table, *keys: str) -> None:
+    """Make writers that name any of `keys` wait for this transaction to end, across processes and nodes,
+    so a check followed by an insert cannot be raced: on PostgreSQL an advisory transaction lock per key;
+    on SQLite its one database write lock, taken by a write to `table` that changes nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in sorted(set(keys)):  # one order everywhere, so two requests never wait on each other
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    else:
+        column = next(iter(table.primary_key.columns))
+        db.session.execute(update(table).where(false()).values({column.name: column}))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def _is_api() -> bool:
 
 def _http_message(exc: HTTPException) -> str:
     if exc.code == 413:
-        return "Request body too large: at most 10,000 records and 10 MB per request."
+        megabytes = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
+        return f"Request body too large: at most 10,000 records and {megabytes:g} MB per request."
     if exc.code == 429:
         return f"Too many requests: limit {exc.description}." if exc.description else "Too many requests."
     return exc.description or exc.name

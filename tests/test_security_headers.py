@@ -57,24 +57,18 @@ def test_errors_and_static_files_carry_them_too(client):
         response.close()
 
 
-def _health_headers(config: dict) -> dict:
-    """The headers of /api/health from an app of its own, whose database connections are closed after."""
+def test_hsts_only_in_production(app_config):
     from burntop import create_app
+
     from burntop.extensions import db
 
-    app = create_app(config)
-    headers = dict(app.test_client().get("/api/health").headers)
-    with app.app_context():  # else its pooled connections are left to the garbage collector (ResourceWarning)
-        db.engine.dispose()
-    if app.extensions.get("burntop_redis") is not None:
-        app.extensions["burntop_redis"].close()
-    return headers
-
-
-def test_hsts_only_in_production(app_config):
-    assert "Strict-Transport-Security" not in _health_headers(app_config)
-    production = _health_headers({**app_config, "BURNTOP_ENV": "production"})
-    assert production["Strict-Transport-Security"].startswith("max-age=")
+    development = create_app(app_config)
+    production = create_app({**app_config, "BURNTOP_ENV": "production"})
+    assert "Strict-Transport-Security" not in development.test_client().get("/api/health").headers
+    assert production.test_client().get("/api/health").headers["Strict-Transport-Security"].startswith("max-age=")
+    for app in (development, production):  # their health checks opened database connections
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_no_page_template_holds_inline_script_or_style():

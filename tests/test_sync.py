@@ -40,8 +40,14 @@ def rollup_totals() -> dict:
 def test_first_sync_answers_with_the_spec_shape(client, token):
     response = sync(client, token, [record("req_abc123")])
     assert response.status_code == 200
+    # spec 000's fields, then what the CLI shows: 10 (First Sync) + 5 (one day) + 0.15 (1,500 tokens) XP
     assert response.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None}
+                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None,
+                                   "xpGained": 15.15,
+                                   "level": {"level": 1, "title": "Prompt Rookie", "currentXp": 15.15,
+                                             "xpToNextLevel": 34.85, "totalXpForNextLevel": 50, "progress": 0.3}}
+    replay = sync(client, token, [record("req_abc123")]).get_json()
+    assert (replay["achievements"], replay["xpGained"], replay["level"]["currentXp"]) == ([], 0, 15.15)
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer bt_wrong"}, {"Authorization": "Basic abc"},

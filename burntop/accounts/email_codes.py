@@ -1,7 +1,8 @@
 """Email sign-in codes: six digits, stored as HMACs, valid 10 minutes, 5 attempts, throttled sends.
 
 Throttles (counted from the email_codes rows, so they hold across processes without Redis):
-one code per email per 60 seconds, 5 per email per hour, 20 per client IP per hour.
+one code per email per 60 seconds, 5 per email per hour, 20 per client IP per hour. Sends for the same
+email or IP are serialised by a database lock, so concurrent requests cannot all pass the check.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from burntop import mail
 from burntop.accounts.users import UsernameError, check_username, create_user, username_taken
+from burntop.database import serialize
 from burntop.extensions import db
 from burntop.models import EmailCode, User
 from burntop.models.types import utcnow
@@ -109,11 +111,15 @@ def request_code(email: str, ip: str) -> None:
     """Create a code for email and send it; raise Throttled or mail.MailUnavailable."""
     if not mail.can_send():
         raise mail.MailUnavailable("email is not configured on this server")
-    now = utcnow()
     ip_hash = keyed_digest(_secret(), "ip", ip or "unknown")
+    # Checking the throttles and inserting the code is one step: parallel sends wait here in turn.
+    db.session.commit()  # a fresh transaction, so the lock is its first statement
+    serialize(EmailCode.__table__, f"email-code:email:{email}", f"email-code:ip:{ip_hash}")
+    now = utcnow()
     wait, kind = throttle_wait(_send_times(EmailCode.email, email, now - WINDOW),
                                _send_times(EmailCode.ip_hash, ip_hash, now - WINDOW), now)
     if wait:
+        db.session.rollback()
         raise Throttled(kind, wait)
     code = generate_code()
     row = EmailCode(email=email, code_hash=keyed_digest(_secret(), "code", email, code), ip_hash=ip_hash,

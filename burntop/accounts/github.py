@@ -10,10 +10,14 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy import func, select
 
-from burntop.accounts.auth_api import start_session
+from burntop import jobs
+from burntop.accounts.avatars import allowed_hosts, fetch_avatar
+from burntop.accounts.profile import avatar_refusal
+from burntop.accounts.sessions import start_session
 from burntop.accounts.email_codes import create_account
 from burntop.accounts.views import browser_time_zone, note_browser_zone, safe_next
 from burntop.extensions import db
+from burntop.links import external
 from burntop.models import User
 
 log = logging.getLogger(__name__)
@@ -73,15 +77,20 @@ def user_for_github(profile: dict, email: str | None, zone: str | None = None) -
     if email and db.session.scalar(select(func.count()).where(func.lower(User.email) == email)):
         email = None  # the address belongs to another account; it is theirs, not a reason to merge
     avatar = profile.get("avatar_url")
-    return create_account(
+    if not isinstance(avatar, str) or len(avatar) > 500 or avatar_refusal(avatar, allowed_hosts()):
+        avatar = None
+    user = create_account(
         str(profile.get("login") or ""),
         github_id=github_id,
         name=(profile.get("name") or "").strip()[:50] or None,
-        image=avatar if isinstance(avatar, str) and len(avatar) <= 500 else None,
+        image=avatar,
         email=email,
         email_verified=bool(email),
         **({"timezone": zone} if zone else {}),
     )
+    if avatar:
+        jobs.enqueue(fetch_avatar, user.id)
+    return user
 
 
 @bp.get("")
@@ -89,7 +98,7 @@ def login():
     client = _client()
     session["github_next"] = safe_next(request.args.get("next"))
     session["github_timezone"] = browser_time_zone(request.args.get("timezone"))
-    return client.authorize_redirect(current_app.config["BURNTOP_BASE_URL"] + url_for("github.callback"))
+    return client.authorize_redirect(external(url_for("github.callback")))
 
 
 @bp.get("/callback")

@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from burntop import mail
 from burntop.accounts import email_codes
-from burntop.accounts.auth_api import end_session, start_session
 from burntop.accounts.profile import time_zones
+from burntop.accounts.sessions import end_session, start_session
 from burntop.models import User
 
 bp = Blueprint("accounts", __name__)
@@ -76,8 +76,12 @@ def _verify(email: str, code: str):
     user = email_codes.user_for_email(email, zone)
     start_session(user)
     note_browser_zone(user, zone, started)
-    target = safe_next(request.values.get("next")) or url_for("home.index")
-    if _is_partial():
+    return see_other(safe_next(request.values.get("next")) or url_for("home.index"), _is_partial())
+
+
+def see_other(target: str, partial: bool):
+    """Go to target after a change: a 303, or for an htmx partial request an HX-Redirect htmx follows."""
+    if partial:
         response = make_response("", 200)
         response.headers["HX-Redirect"] = target
         return response

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from burntop.client.collect import Collected, FileBatch, read_new
+from burntop.client.collect import Collected, FileBatch, carried, read_new
+from burntop.client.game import Rewards
 from burntop.client.config import Settings
 from burntop.client.records import Record
 from burntop.client.sources.base import Source
@@ -34,9 +35,11 @@ class SourceReport:
 class SyncReport:
     sources: list[SourceReport] = field(default_factory=list)
     skipped_lines: Counter = field(default_factory=Counter)
-    skipped_files: list = field(default_factory=list)
+    places: list = field(default_factory=list)  # collect.Place: where each problem was
     preview: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    rejected_token: bool = False  # the server answered 401: only a new login helps
+    game: Rewards = field(default_factory=Rewards)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +53,9 @@ class SyncReport:
             "recordsAdded": sum(s.added for s in self.sources),
             "recordsSkipped": sum(s.skipped for s in self.sources),
             "skipped": {f"{source}: {reason}": n for (source, reason), n in sorted(self.skipped_lines.items())},
+            "skippedAt": [{"source": source, "path": path, "where": where, "reason": reason}
+                          for source, path, where, reason in self.places],
+            **self.game.as_json(),
             **({"preview": self.preview} if self.dry_run else {}),
         }
 
@@ -83,9 +89,12 @@ def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home:
         full: bool, dry_run: bool, client: Client | None, progress: Progress | None = None) -> SyncReport:
     state = SyncState(settings.folder)
     report = SyncReport(dry_run=dry_run)
-    collected: Collected = read_new(sources, env, home, (lambda s, p: None) if full else state.checkpoint)
+    # --full re-reads every file, but a ledger of what was already counted must survive (see carried).
+    checkpoint = (lambda s, p: carried(state.checkpoint(s, p))) if full else state.checkpoint
+    collected: Collected = read_new(sources, env, home, checkpoint)
     report.skipped_lines = collected.skipped
-    report.skipped_files = collected.skipped_files
+    report.places = collected.places
+    stopped: str | None = None
     for source in sources:
         files = [f for f in collected.files if f.source == source.name]
         records, needs = plan(source, files, since)
@@ -93,9 +102,11 @@ def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home:
         report.sources.append(summary)
         payloads = [r.to_payload(settings.salt, settings.machine_id) for r in records]
         rejected = server_rejects(payloads)
+        file_of = {r.request_id: f.path for f in files for r in f.records} if rejected else {}
         for index, reason in rejected.items():
             report.skipped_lines[(source.name, reason.split(" (", 1)[0])] += 1
-            report.skipped_files.append((source.name, records[index].request_id, reason))
+            request_id = records[index].request_id
+            report.places.append((source.name, file_of.get(request_id, ""), f"record {request_id}", reason))
         if rejected:
             payloads = [p for i, p in enumerate(payloads) if i not in rejected]
             kept = {r.request_id: i for i, r in enumerate(r for j, r in enumerate(records) if j not in rejected)}
@@ -103,14 +114,23 @@ def run(settings: Settings, sources: list[Source], env: Mapping[str, str], home:
         if dry_run:
             report.preview.extend(payloads[:3])
             continue
+        if stopped:
+            if payloads:
+                summary.error = f"not sent: {stopped}"
+            continue
         # --since sends a subset: checkpoints stay put, so a later plain sync still sends the rest.
-        _upload(source.name, payloads, files, needs, None if since else state, client, summary, progress)
+        failure = _upload(source.name, payloads, files, needs, None if since else state, client, summary,
+                          progress, report.game)
+        if failure is not None and not failure.about_this_batch:
+            # Unreachable, overloaded or refusing the token: the next source would only wait for the same.
+            stopped = "the server refused the token" if failure.rejected_token else "the sync stopped at the error above"
+            report.rejected_token = failure.rejected_token
         if summary.error is None and since is None:
             state.mark_synced(source.name, datetime.now(timezone.utc).isoformat(), summary.added)
     return report
 
 
-def _upload(name, payloads, files, needs, state, client, summary, progress) -> None:
+def _upload(name, payloads, files, needs, state, client, summary, progress, game) -> ServerError | None:
     committed: set[str] = set()
 
     def commit_through(position: int) -> None:
@@ -128,10 +148,12 @@ def _upload(name, payloads, files, needs, state, client, summary, progress) -> N
             answer = client.sync(batch)
         except ServerError as exc:
             summary.error = str(exc)
-            return
+            return exc
         summary.batches += 1
         summary.added += answer.get("recordsAdded", 0)
         summary.skipped += answer.get("recordsSkipped", 0)
+        game.add(answer)
         commit_through(start + len(batch))
         if progress:
             progress(name, start + len(batch), len(payloads))
+    return None

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template
 
 from burntop.accounts.profile import account_deleted, profile_changed
 from burntop.client.sources import all_sources
+from burntop.links import base_url
 from burntop.stats.totals import global_totals, invalidate_global_totals, landing_showcase
 
 bp = Blueprint("home", __name__)
@@ -20,7 +21,8 @@ def _forget_landing_cache(sender, **_details) -> None:
 @bp.get("/")
 def index():
     tools = [(source.name, source.label) for source in all_sources()]
-    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase(), tools=tools)
+    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase(), tools=tools,
+                           server=base_url())
 
 
 @bp.get("/partials/global-totals")

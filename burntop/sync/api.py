@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from burntop.accounts.tokens import token_required
+from burntop.edge import raw_body
 from burntop.errors import ApiError
 from burntop.extensions import limiter
 from burntop.format import plural
 from burntop.gamification.evaluate import evaluate
+from burntop.gamification.rules import level_info, xp_value
 from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
@@ -25,6 +27,7 @@ def _user_key() -> str:
 
 
 @bp.post("/sync")
+@raw_body  # schema.parse reads the bytes itself, with its own nesting cap and string rules
 @token_required
 @limiter.limit(_sync_limit, key_func=_user_key)
 def sync():
@@ -51,4 +54,7 @@ def sync():
         "achievements": outcome.unlocked,
         "leveledUp": outcome.leveled_up,
         "newLevel": outcome.new_level,
+        # Beyond spec 000: what the CLI shows after a sync, at no extra cost.
+        "xpGained": xp_value(outcome.xp_gained_centi),
+        "level": level_info(outcome.xp_centi),
     })

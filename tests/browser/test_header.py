@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 SHOTS = "/tmp/burntop-header"
 WIDTHS = (375, 768, 1280, 1536)
 PAGES = ("/", "/achievements", "/achievements/showcase", "/settings/profile", "/settings/privacy",
-         "/settings/time-zone", "/settings/keys", "/settings/public-api", "/settings/export", "/settings/delete",
+         "/settings/time-zone", "/settings/sessions", "/settings/keys", "/settings/public-api", "/settings/export",
+         "/settings/delete",
          "/device")
 # The longest username the rules allow (39 characters) and six-digit XP: level 70, "Inference Overlord",
 # the longest level title.
