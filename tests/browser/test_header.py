@@ -12,8 +12,7 @@ SHOTS = "/tmp/burntop-header"
 WIDTHS = (375, 768, 1280, 1536)
 PAGES = ("/", "/achievements", "/achievements/showcase", "/settings/profile", "/settings/privacy",
          "/settings/time-zone", "/settings/sessions", "/settings/keys", "/settings/public-api", "/settings/export",
-         "/settings/delete",
-         "/device")
+         "/settings/delete", "/device")
 # The longest username the rules allow (39 characters) and six-digit XP: level 70, "Inference Overlord",
 # the longest level title.
 USERNAME = "a-very-long-username-for-layout-tests-9"
