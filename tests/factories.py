@@ -35,6 +35,14 @@ def sign_in(client, user, user_agent: str = "pytest") -> None:
         session.permanent = True
 
 
+def browser_sign_in(context, client, user, server: str) -> None:
+    """Sign a Playwright browser context in as user: the test client's session cookie, copied over."""
+    sign_in(client, user)
+    cookie = client.get_cookie("session")
+    context.add_cookies([{"name": "session", "value": cookie.value, "url": server, "httpOnly": True,
+                          "sameSite": "Lax"}])
+
+
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

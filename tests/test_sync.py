@@ -163,7 +163,9 @@ def test_every_bad_record_is_listed_with_its_reason(client, token):
     error = sync(client, token, batch + [missing]).get_json()["error"]
     assert sorted(d["index"] for d in error["details"]) == [0, 2, 3]
     assert all(d["reason"] for d in error["details"])
-    assert "nothing was stored" in error["message"]
+    assert error["message"] == "3 invalid items; nothing was stored."
+    one = sync(client, token, [record("e", inputTokens=-1)]).get_json()["error"]
+    assert one["message"] == "1 invalid item; nothing was stored."
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"records": "x"}', b"{}", b'{"records": [1]}'])

@@ -202,8 +202,9 @@ def create_account(seed: str, **fields) -> User:
     raise RuntimeError("could not create an account")
 
 
-def user_for_email(email: str) -> User:
-    """The account a proven email signs into: the account that verified it, else a new one."""
+def user_for_email(email: str, zone: str | None = None) -> User:
+    """The account a proven email signs into: the account that verified it, else a new one (in
+    zone, when the sign-in form brought a valid one from the browser)."""
     holder = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if holder is not None and holder.email_verified:
         return holder
@@ -213,4 +214,5 @@ def user_for_email(email: str) -> User:
         log.warning("user %s loses unverified email to a verified sign-in", holder.id)
         holder.email = None
         db.session.commit()
-    return create_account(email.split("@", 1)[0], email=email, email_verified=True)
+    fields = {"timezone": zone} if zone else {}
+    return create_account(email.split("@", 1)[0], email=email, email_verified=True, **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
                    stream_with_context, url_for)
 from flask_login import current_user, login_required
 
@@ -128,6 +128,8 @@ def time_zone():
     except account.ProfileError as exc:
         return _show("time_zone", exc.status, errors=exc.errors, form=request.form, **choices)
     choices["zones"] = time_zone_choices(current_user.timezone)
+    # Saving confirms a zone taken from the browser at sign-up: its notice goes (htmx removes it too).
+    choices["confirmed"] = session.pop("timezone_notice", None)
     return _saved("settings.time_zone", "time_zone", "Time zone and region saved.", **choices)
 
 
@@ -179,7 +181,7 @@ def keys():
         return _show("keys", 400, tokens=user_tokens(current_user), errors={"name": str(exc)}, form=request.form)
     # The plaintext is shown in this answer only: never in a redirect, a flash cookie or a log.
     page = _show("keys", 201 if not _htmx() else 200, tokens=user_tokens(current_user), new_key=plaintext,
-                 new_token=token)
+                 new_token=token, login_command=f"burntop login --token {plaintext} --api-url {base_url()}")
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response

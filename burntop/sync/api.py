@@ -7,6 +7,7 @@ from burntop.accounts.tokens import token_required
 from burntop.edge import raw_body
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.format import plural
 from burntop.gamification.evaluate import evaluate
 from burntop.gamification.rules import level_info, xp_value
 from burntop.stats.totals import invalidate_global_totals
@@ -38,7 +39,7 @@ def sync():
         raise ApiError(413, f"At most {schema.MAX_RECORDS:,} records and {schema.MAX_SESSIONS:,} sessions per request.")
     if body is None:
         bad = sorted({p["index"] for p in problems if "index" in p})
-        message = (f"{len(bad)} invalid item(s); nothing was stored." if bad
+        message = (f"{plural(len(bad), 'invalid item')}; nothing was stored." if bad
                    else "Invalid request body; nothing was stored.")
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from burntop.extensions import db
@@ -41,7 +42,7 @@ def test_profile_error_shown_inline_then_fixed(page, client, alice, live_server)
     username = page.get_by_label("Username")
     assert username.get_attribute("aria-invalid") == "true"
     assert "f-username-error" in username.get_attribute("aria-describedby")
-    assert page.evaluate("document.activeElement.id") == "f-username", "focus moves to the field to fix"
+    expect(username).to_be_focused()  # the field to fix; htmx focuses it once the swap settles
     assert page.get_by_label("Bio").input_value() == "Shipping with Claude Code", "what was typed is kept"
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page", "htmx swapped the form, no reload"
 
@@ -67,9 +68,13 @@ def test_create_a_key_shown_once_then_revoke_it(page, client, alice, live_server
     assert re.fullmatch(r"bt_[A-Za-z0-9_-]{43}", key)
     assert page.get_by_role("alert").filter(has_text="only time").is_visible()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    page.get_by_role("button", name="Copy").click()
-    page.get_by_role("button", name="Copied").wait_for()
+    page.get_by_role("button", name="Copy", exact=True).click()
+    page.get_by_role("button", name="Copied", exact=True).wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == key
+    command = page.get_by_role("button", name="Copy the login command")
+    command.click()
+    assert page.evaluate("navigator.clipboard.readText()") == f"burntop login --token {key} --api-url http://testserver"
+    page.screenshot(path="/tmp/burntop-settings-new-key.png", full_page=True, caret="initial")
     client.delete_cookie("session")
     assert client.get("/api/profile", headers=auth(key)).get_json()["username"] == "alice"
 
@@ -97,10 +102,18 @@ def test_settings_on_a_phone_in_dark_mode(phone, client, alice, live_server):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no sideways scrolling of the page"
     nav = phone.get_by_role("navigation", name="Settings")
     assert nav.is_visible()
-    current = nav.locator("[aria-current=page]")
-    assert current.inner_text() == "API keys and devices"
+    section = nav.locator("summary")
+    assert section.inner_text().endswith("API keys and devices"), "the page you are on, named without scrolling"
+    assert nav.get_by_role("link", name="Privacy").is_visible() is False, "closed until asked"
     background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    section.click()
+    assert nav.get_by_role("link", name="API keys and devices").get_attribute("aria-current") == "page"
+    phone.screenshot(path="/tmp/burntop-settings-phone-nav.png", caret="initial")
+    phone.keyboard.press("Escape")
+    assert nav.get_by_role("link", name="Privacy").is_visible() is False, "Escape closes it"
+    expect(section).to_be_focused()  # back on its button
+    phone.keyboard.press("Enter")
     nav.get_by_role("link", name="Privacy").click()
     phone.wait_for_url("**/settings/privacy")
     assert phone.get_by_role("heading", level=1).inner_text() == "Privacy"
