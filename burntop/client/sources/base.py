@@ -120,6 +120,8 @@ class Source:
     merge_key: Callable[[str], str] = str
     merge_rule: str = "same request id: the largest usage is kept"
     unit: str = "items"
+    # The parse keeps each file's coding sessions in its checkpoint (``sessions``, see client/sessions.py).
+    sessions: bool = False
 
 
 def file_signature(path: Path) -> dict:
