@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from burntop.format import number, plural, usd
+from burntop.format import duration, number, plural, usd
 
 
 def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
@@ -26,6 +26,10 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
                          ("Cache read", "cacheReadTokens"), ("Total tokens", "totalTokens")):
         table.add_column(label, justify="right", footer=number(totals[field]))
     table.add_column("Cost (USD)", justify="right", footer=usd(totals["totalCost"]))
+    if by == "session":
+        for label, field, shown in (("Active", "activeSeconds", duration), ("Commits", "commits", number),
+                                    ("Lines", "linesOfCode", number)):
+            table.add_column(label, justify="right", footer=shown(totals.get(field, 0)))
     for item in items:
         cells = [str(item[key])]
         if by not in ("model",):
@@ -33,6 +37,8 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
         cells += [number(item[f]) for f in ("inputTokens", "outputTokens", "cacheCreationTokens",
                                             "cacheReadTokens", "totalTokens")]
         cells.append(usd(item["totalCost"]))
+        if by == "session":
+            cells += [duration(item["activeSeconds"]), number(item["commits"]), number(item["linesOfCode"])]
         table.add_row(*cells)
     console = Console()
     if not items:
