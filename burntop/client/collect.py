@@ -235,7 +235,7 @@ def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: P
         if partials is None:
             partials = _remerge(source, cache, index, fresh, appended)
         combined.update(partials)  # keys hold the source, so sources never collide
-        if sessions is not None and source.sessions:
+        if sessions is not None:
             sessions[source.name] = session_rules.combine(entry[0].get("sessions") for entry in index.values())
     return combined, skipped
 

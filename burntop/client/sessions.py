@@ -48,8 +48,6 @@ MAX_LINES = 100_000_000
 COMMIT_COMMAND = re.compile(r"\bgit(?:\s+-[cC]\s+\S+|\s+--?[\w-]+(?:=\S+)?)*\s+commit\b")
 # git's summary after a commit (builtin/commit.c print_commit_summary): "[branch (root-commit) sha] subject".
 COMMIT_LINE = re.compile(r"^\[(?:detached HEAD|[^\s\[\]]+)(?: \(root-commit\))? ([0-9a-f]{7,64})\] ", re.M)
-# The same inside raw JSON bytes, to decide cheaply whether a line is worth decoding.
-COMMIT_LINE_BYTES = re.compile(rb"\[(?:detached HEAD|[^\s\[\]\"\\]+)(?: \(root-commit\))? [0-9a-f]{7,64}\] ")
 
 
 def commits_in(command: str, output: str) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from burntop.client.state import STATE_FILE
 from burntop.extensions import db
 from burntop.models import CodingSession, UsageRecord
-from tests.client.test_sessions_claude_code import bash, edit_result, prompt, tool_use
+from tests.client.test_sessions_claude_code import bash, edit, edit_result, prompt, tool_use
 from tests.client.test_sessions_codex import PATCH, SUMMARY, Session, freeform, structured
 from tests.client.test_source_claude_code import SESSION, append, assistant, write
 from tests.client.test_source_codex import PARENT, rollout_path
@@ -82,16 +82,16 @@ def test_later_syncs_send_running_totals_over_every_file_read_so_far(home, tmp_p
     login(live_server)
     synced()
     assert rows()[CLAUDE_ID][3:] == (240, 1, 2)
-    # more of the session, read by the next run: 12:07 is within 5 minutes of 12:04
-    append(path, prompt(7), edit_result("toolu_e2", ["+x", "+y", "+z"], 8))
+    # more of the session, read by the next run: 12:07 is within 5 minutes of 12:04; an edit at 12:08
+    append(path, prompt(7), *edit("toolu_e2", ["+x", "+y", "+z"], 8))
     synced()
-    assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(8), 480, 1, 5)
+    assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(8, 1), 481, 1, 5)
     # a sub-agent transcript of the same session, written later, fills the idle gap 12:08-12:20
     agent = home / ".claude" / "projects" / "-home-dev-src-shop" / SESSION / "subagents" / "agent-1.jsonl"
-    write(agent, prompt(12, session=SESSION), edit_result("toolu_s", ["+s"], 16, isSidechain=True))
+    write(agent, prompt(12, session=SESSION), *edit("toolu_s", ["+s"], 16, isSidechain=True))
     append(path, prompt(20))
     report = synced()
-    assert report["recordsAdded"] == 0 and report["sources"][0]["sessions"] == 1
+    assert report["recordsAdded"] == 1 and report["sources"][0]["sessions"] == 1  # the edit's response
     assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(20), 1200, 1, 6)
 
 

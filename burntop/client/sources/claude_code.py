@@ -36,7 +36,7 @@ Counting decisions:
   ``skipped["malformed line"]``; a trailing line without a newline is left for the next run.
 
 Sessions (events, active time, lines of code, commits): see ``claude_code_sessions``; the checkpoint
-keeps the file's session part and the commit calls still waiting for their result.
+keeps the file's session part and the edit and commit calls still waiting for their result.
 
 Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed for records (tool results and prompts,
 most of the bytes, are never decoded: inside JSON strings quotes are escaped, so the pattern only
@@ -181,21 +181,21 @@ def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: Ses
     position = 0
     while position < limit:
         stop = find(b"\n", position, limit)
-        line = data[position:stop]
-        position = skipped.at = stop + 1
-        if _ANCHOR not in line:
-            facts.line(line)
+        start, position = position, stop + 1
+        if find(_ANCHOR, start, stop) < 0:
+            facts.line(data, start, stop)  # big tool results: searched in place, never copied
             continue
+        skipped.at = position
         candidates += 1
         try:
-            obj = _loads(line)
+            obj = _loads(data[start:stop])
         except orjson.JSONDecodeError:
             skipped["malformed line"] += 1
             continue
         if obj.__class__ is not dict:
             skipped["no usage"] += 1
             continue
-        facts.decoded(obj)
+        facts.decoded(obj, find(b'"tool_use"', start, stop) >= 0)
         entry = _entry(obj, skipped, main_file)
         if entry is None:
             continue

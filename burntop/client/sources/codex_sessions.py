@@ -32,8 +32,6 @@ import orjson
 
 from burntop.client.sessions import COMMIT_COMMAND, COMMIT_LINE, Tally, epoch, patch_added_lines
 
-_CALLS = (b'"function_call"', b'"custom_tool_call"', b'"local_shell_call"')
-_OUTPUTS = (b'"function_call_output"', b'"custom_tool_call_output"')
 _EXIT = re.compile(r"^Exit code: (-?\d+)$|^Process exited with code (-?\d+)$", re.M)
 MAX_PENDING = 200  # calls still waiting for their output; older ones are dropped
 
@@ -90,9 +88,12 @@ class SessionFacts:
         """Any rollout line of this session (``obj``: the line already decoded, if it was)."""
         at = epoch(obj.get("timestamp") if obj is not None else _value(line, b'"timestamp":"'))
         self.tally.event(session, at)
-        if any(anchor in line for anchor in _CALLS):
+        if b'_call' not in line:  # every anchor below holds it; most lines hold none
+            return
+        if b'"function_call"' in line or b'"custom_tool_call"' in line or b'"local_shell_call"' in line:
             self._call(line, obj)
-        elif self.calls and any(anchor in line for anchor in _OUTPUTS) and _value(line, b'"call_id":"') in self.calls:
+        elif self.calls and _value(line, b'"call_id":"') in self.calls and (
+                b'"function_call_output"' in line or b'"custom_tool_call_output"' in line):
             self._result(line, obj, session, at)
 
     @staticmethod
