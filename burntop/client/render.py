@@ -90,7 +90,9 @@ def sync_summary(report) -> None:
         if not s.files and not s.records and not s.error:
             continue
         if report.dry_run:
-            click.echo(f"{s.source:<12} {plural(s.records, 'record')} from {plural(s.files, 'file')} would be sent")
+            sessions = f" and {plural(s.sessions, 'session')}" if s.sessions else ""
+            click.echo(f"{s.source:<12} {plural(s.records, 'record')}{sessions} from {plural(s.files, 'file')} "
+                       "would be sent")
         elif s.error and s.error.startswith("not sent"):
             click.echo(f"{s.source:<12} {s.error}", err=True)
         elif s.error:

@@ -180,15 +180,25 @@ class Totals:
         }
 
 
-def epoch(value: object) -> float | None:
-    """Seconds since the epoch of an ISO-8601 time (naive means UTC), or None."""
+def utc_time(value: object) -> datetime | None:
+    """An aware UTC datetime from an ISO-8601 string (naive means UTC), or None."""
     if value.__class__ is not str:
         return None
     try:
         moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
     except ValueError:
         return None
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)).timestamp()
+    if moment.tzinfo is timezone.utc:  # the usual "...Z"
+        return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def epoch(value: object) -> float | None:
+    """Seconds since the epoch of an ISO-8601 time (naive means UTC), or None."""
+    moment = utc_time(value)
+    return None if moment is None else moment.timestamp()
 
 
 def _iso(epoch: float) -> str:

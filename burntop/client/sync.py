@@ -150,9 +150,8 @@ class Upload:
             if not self.batches:
                 self.batches.append(Batch())
             index = max(self.waits[key], default=len(self.batches) - 1)
-            while len(self.batches[index].sessions) + len(payloads) > MAX_SESSIONS and \
-                    not all((key[0], p["sessionId"]) in self.batches[index].sessions for p in payloads):
-                index += 1  # a crowded batch: overflow into sessions-only batches at the end
+            while self.batches[index].sessions and len(self.batches[index].sessions) + len(payloads) > MAX_SESSIONS:
+                index += 1  # a full batch: the sessions go on, into sessions-only batches at the end
                 if index == len(self.batches):
                     self.batches.append(Batch())
             for payload in payloads:

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from burntop.client.cli import main
 from burntop.client.state import STATE_FILE
-from tests.client.test_sources_together import EXPECTED_RECORDS, OVERRIDES, populate, totals
+from tests.client.test_sources_together import EXPECTED_RECORDS, home, totals  # noqa: F401  (home: every tool's files)
 from tests.client.test_sync_e2e import server_totals
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    for name in OVERRIDES:
-        monkeypatch.delenv(name, raising=False)
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("BURNTOP_CONFIG_DIR", str(tmp_path / "config"))
-    populate(home)
-    return home
 
 
 def sync(*args):

@@ -93,6 +93,13 @@ def test_later_syncs_send_running_totals_over_every_file_read_so_far(home, tmp_p
     report = synced()
     assert report["recordsAdded"] == 1 and report["sources"][0]["sessions"] == 1  # the edit's response
     assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(20), 1200, 1, 6)
+    # a line without a model response still moves the session: a request with sessions only
+    append(path, prompt(23))
+    dry = run("sync", "--dry-run").stdout
+    assert dry.splitlines()[1] == "claude-code  0 records and 1 session from 1 file would be sent"
+    report = synced()
+    assert (report["requests"], report["recordsAdded"]) == (1, 0)
+    assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(23), 1380, 1, 6)
 
 
 def test_an_interrupted_sync_ends_with_the_same_sessions_as_one_sync(home, tmp_path, login, flaky_server, monkeypatch):
@@ -132,3 +139,24 @@ def test_checkpoints_from_before_sessions_are_read_again_once(home, tmp_path, lo
     assert (upgraded["recordsAdded"], upgraded["recordsSkipped"]) == (0, 4)  # read again whole, once
     assert rows()[CLAUDE_ID] == ("claude-code", at(0), at(6), 360, 1, 2)
     assert synced()["requests"] == 0
+
+
+def test_sessions_beyond_a_requests_share_go_on_in_a_sessions_only_request(home, tmp_path, login, flaky_server,
+                                                                          monkeypatch):
+    from burntop.client import sync as syncing
+
+    monkeypatch.setattr(syncing, "MAX_SESSIONS", 1)
+    configure(tmp_path)
+    claude_session(home)
+    Session().context().call(10_000, 8_000, 500, 200).write(rollout_path(home, PARENT))
+    # request 1: all records and the Claude Code session; request 2: the Codex session, refused once
+    url, wrapper = flaky_server(lambda n: ("500 INTERNAL SERVER ERROR", []) if n == 2 else None)
+    login(url)
+    interrupted = json.loads(run("sync", "--json", "--timeout", "0").stdout)
+    assert (interrupted["requests"], interrupted["recordsAdded"]) == (1, 5)
+    state = json.loads((tmp_path / "config" / STATE_FILE).read_text())["sources"]
+    assert "claude-code" in state and "codex" not in state  # the Codex file waits for its session
+    assert list(rows()) == [CLAUDE_ID]
+    resumed = synced()
+    assert (resumed["requests"], resumed["recordsAdded"], resumed["recordsSkipped"]) == (1, 0, 1)
+    assert len(rows()) == 2 and wrapper.calls == 2 + 1

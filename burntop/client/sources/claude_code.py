@@ -47,12 +47,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import orjson
 
 from burntop.client.records import Record, keep_largest
+from burntop.client.sessions import utc_time
 from burntop.client.sources.claude_code_sessions import SessionFacts
 from burntop.client.sources.base import (
     ParseResult,
@@ -64,7 +65,6 @@ from burntop.client.sources.base import (
 
 NAME = "claude-code"
 _ANCHOR = b'"assistant"'
-_UTC = timezone.utc
 _loads = orjson.loads
 
 
@@ -89,21 +89,6 @@ def _count(value: object) -> int:
     return 0
 
 
-def _timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from an ISO-8601 string (naive means UTC), or None."""
-    if value.__class__ is not str:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
-    except ValueError:
-        return None
-    if moment.tzinfo is _UTC:  # the usual "...Z"
-        return moment
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=_UTC)
-    return moment.astimezone(_UTC)
-
-
 def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
     """(request_id, size, timestamp, fields) of a decoded assistant line, or None; size orders the copies
     of one response: the main-chain copy first, then the largest usage."""
@@ -120,7 +105,7 @@ def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
     if message_id.__class__ is not str or not message_id:
         skipped["no message id"] += 1
         return None
-    moment = _timestamp(obj.get("timestamp"))
+    moment = utc_time(obj.get("timestamp"))
     if moment is None:
         skipped["bad timestamp"] += 1
         return None
