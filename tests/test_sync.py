@@ -45,9 +45,21 @@ def test_first_sync_answers_with_the_spec_shape(client, token):
                                    "achievements": ["first-sync"], "leveledUp": False, "newLevel": None,
                                    "xpGained": 15.15,
                                    "level": {"level": 1, "title": "Prompt Rookie", "currentXp": 15.15,
-                                             "xpToNextLevel": 34.85, "totalXpForNextLevel": 50, "progress": 0.3}}
+                                             "xpToNextLevel": 34.85, "totalXpForNextLevel": 50, "progress": 0.3},
+                                   "sources": {"claude-code": {"added": 1, "skipped": 0}}}
     replay = sync(client, token, [record("req_abc123")]).get_json()
     assert (replay["achievements"], replay["xpGained"], replay["level"]["currentXp"]) == ([], 0, 15.15)
+
+
+def test_the_answer_splits_added_and_skipped_by_source(client, token):
+    sync(client, token, [record("c1")])
+    batch = [record("c1"), record("c2"), record("x1", source="codex"), record("x1", source="codex"),
+             record("g1", source="gemini-cli")]
+    answer = sync(client, token, batch).get_json()
+    # c1 is stored already and x1 repeats inside the batch: each counts as skipped for its own source
+    assert (answer["recordsAdded"], answer["recordsSkipped"]) == (3, 2)
+    assert answer["sources"] == {"claude-code": {"added": 1, "skipped": 1}, "codex": {"added": 1, "skipped": 1},
+                                 "gemini-cli": {"added": 1, "skipped": 0}}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer bt_wrong"}, {"Authorization": "Basic abc"},

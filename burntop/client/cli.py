@@ -266,8 +266,9 @@ def stats(by, since, until, source_names, tz, mode, as_json, verbose, day, expla
         _print_json(report) if as_json else explaining.render(report, verbose)
         return
     since, until = (day, day) if day else (since, until)
-    partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder))
-    report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode)
+    sessions: dict = {}
+    partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder), sessions)
+    report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode, sessions=sessions)
     _warn_skipped(skipped, verbose, skipped.places)
     if as_json:
         _print_json(report)

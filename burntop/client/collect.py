@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from burntop.client import sessions as session_rules
 from burntop.client.records import Record
 from burntop.pricing import Usage, cost_nanos, default_table
 from burntop.pricing.table import SHIPPED_PATH
 from burntop.client.stats import partial_sums
 from burntop.client.sources.base import HOLD, ParseResult, Skips, Source, resume_offset, unchanged
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 
 
 @dataclass
@@ -70,6 +71,10 @@ def read_new(sources: list[Source], env: Mapping[str, str], home: Path, checkpoi
         for path in source.discover(env, home):
             key = str(path)
             previous = checkpoints(source.name, key)
+            if source.sessions and previous and "sessions" not in previous:
+                # A checkpoint from before sessions were read: read the file once more from the start
+                # (the server skips the records it has) so its sessions count whole.
+                previous = carried(previous)
             try:
                 if previous and unchanged(path, previous):
                     continue
@@ -184,10 +189,12 @@ def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tup
         return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
 
 
-def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache) -> tuple[dict, Skips]:
+def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache,
+             sessions: dict | None = None) -> tuple[dict, Skips]:
     """For stats: the partial sums (see stats.partial_sums) of every source's deduplicated records,
     re-parsing only files that changed since they were cached; and what was skipped, (source, reason)
-    -> count, with `.places` (see Collected.places)."""
+    -> count, with `.places` (see Collected.places). A `sessions` dict receives each source's session
+    totals (source -> session -> sessions.Totals)."""
     combined: dict[tuple, list] = {}
     skipped = Skips()
     for source in sources:
@@ -228,6 +235,8 @@ def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: P
         if partials is None:
             partials = _remerge(source, cache, index, fresh, appended)
         combined.update(partials)  # keys hold the source, so sources never collide
+        if sessions is not None:
+            sessions[source.name] = session_rules.combine(entry[0].get("sessions") for entry in index.values())
     return combined, skipped
 
 
@@ -255,7 +264,8 @@ def merge_rows(source: Source, every: list[tuple], table=None) -> list[tuple]:
 def _remerge(source: Source, cache: ParseCache, index: dict, fresh: dict, appended: set) -> dict:
     """Merge cached rows of unchanged files with the fresh parses; return (and cache) their partial sums."""
     table = default_table()
-    old_rows = cache.load(source.name, "rows") or {} if len(fresh) < len(index) else {}
+    # Unchanged files and files read only from their old end both need their cached rows.
+    old_rows = cache.load(source.name, "rows") or {} if len(fresh) < len(index) or appended else {}
     file_rows: dict[str, list[tuple]] = {}
     for key in index:
         file_rows[key] = (old_rows.get(key, []) if key in appended or key not in fresh else []) + fresh.get(key, [])

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-from burntop.format import number, plural, usd
+from burntop.format import duration, number, plural, usd
 
 
 def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
@@ -26,6 +26,10 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
                          ("Cache read", "cacheReadTokens"), ("Total tokens", "totalTokens")):
         table.add_column(label, justify="right", footer=number(totals[field]))
     table.add_column("Cost (USD)", justify="right", footer=usd(totals["totalCost"]))
+    if by == "session":
+        for label, field, shown in (("Active", "activeSeconds", duration), ("Commits", "commits", number),
+                                    ("Lines", "linesOfCode", number)):
+            table.add_column(label, justify="right", footer=shown(totals.get(field, 0)))
     for item in items:
         cells = [str(item[key])]
         if by not in ("model",):
@@ -33,6 +37,8 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
         cells += [number(item[f]) for f in ("inputTokens", "outputTokens", "cacheCreationTokens",
                                             "cacheReadTokens", "totalTokens")]
         cells.append(usd(item["totalCost"]))
+        if by == "session":
+            cells += [duration(item["activeSeconds"]), number(item["commits"]), number(item["linesOfCode"])]
         table.add_row(*cells)
     console = Console()
     if not items:
@@ -84,7 +90,9 @@ def sync_summary(report) -> None:
         if not s.files and not s.records and not s.error:
             continue
         if report.dry_run:
-            click.echo(f"{s.source:<12} {plural(s.records, 'record')} from {plural(s.files, 'file')} would be sent")
+            sessions = f" and {plural(s.sessions, 'session')}" if s.sessions else ""
+            click.echo(f"{s.source:<12} {plural(s.records, 'record')}{sessions} from {plural(s.files, 'file')} "
+                       "would be sent")
         elif s.error and s.error.startswith("not sent"):
             click.echo(f"{s.source:<12} {s.error}", err=True)
         elif s.error:

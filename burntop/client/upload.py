@@ -169,8 +169,9 @@ class Client:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def sync(self, records: list[dict]) -> dict:
-        return self._call("POST", "/api/sync", json={"records": records})
+    def sync(self, records: list[dict], sessions: list[dict] = ()) -> dict:
+        body = {"records": records, **({"sessions": list(sessions)} if sessions else {})}
+        return self._call("POST", "/api/sync", json=body)
 
     def health(self) -> dict:
         return self._call("GET", "/api/health")

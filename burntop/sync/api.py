@@ -57,4 +57,6 @@ def sync():
         # Beyond spec 000: what the CLI shows after a sync, at no extra cost.
         "xpGained": xp_value(outcome.xp_gained_centi),
         "level": level_info(outcome.xp_centi),
+        # One request carries several sources; the CLI reports each source's share.
+        "sources": {source: {"added": added, "skipped": skipped} for source, (added, skipped) in result.by_source.items()},
     })

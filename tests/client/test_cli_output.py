@@ -35,4 +35,4 @@ def test_counts_agree_with_their_nouns(home, monkeypatch):
     one_response(home)
     monkeypatch.setenv("BURNTOP_TOKEN", "bt_x")
     text = run("sync", "--dry-run").stdout
-    assert "claude-code  1 record from 1 file would be sent" in text
+    assert "claude-code  1 record and 1 session from 1 file would be sent" in text

@@ -120,6 +120,9 @@ class Source:
     merge_key: Callable[[str], str] = str
     merge_rule: str = "same request id: the largest usage is kept"
     unit: str = "items"
+    # Every parse keeps each file's coding sessions in its checkpoint (``sessions``, see client/sessions.py),
+    # so a checkpoint without them predates that and its file is read once more from the start.
+    sessions: bool = False
 
 
 def file_signature(path: Path) -> dict:

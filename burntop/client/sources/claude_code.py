@@ -35,7 +35,10 @@ Counting decisions:
   ``skipped["no usage"]``; lines that look like assistant lines but do not parse are
   ``skipped["malformed line"]``; a trailing line without a newline is left for the next run.
 
-Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed (tool results and prompts,
+Sessions (events, active time, lines of code, commits): see ``claude_code_sessions``; the checkpoint
+keeps the file's session part and the edit and commit calls still waiting for their result.
+
+Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed for records (tool results and prompts,
 most of the bytes, are never decoded: inside JSON strings quotes are escaped, so the pattern only
 matches real keys/values), and lines are located with ``bytes.find`` instead of splitting the file.
 """
@@ -44,12 +47,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import orjson
 
 from burntop.client.records import Record, keep_largest
+from burntop.client.sessions import utc_time
+from burntop.client.sources.claude_code_sessions import SessionFacts
 from burntop.client.sources.base import (
     ParseResult,
     Source,
@@ -60,7 +65,6 @@ from burntop.client.sources.base import (
 
 NAME = "claude-code"
 _ANCHOR = b'"assistant"'
-_UTC = timezone.utc
 _loads = orjson.loads
 
 
@@ -85,29 +89,9 @@ def _count(value: object) -> int:
     return 0
 
 
-def _timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from an ISO-8601 string (naive means UTC), or None."""
-    if value.__class__ is not str:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
-    except ValueError:
-        return None
-    if moment.tzinfo is _UTC:  # the usual "...Z"
-        return moment
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=_UTC)
-    return moment.astimezone(_UTC)
-
-
-def _entry(line: bytes, skipped: Counter, main_file: bool) -> tuple | None:
-    """(request_id, size, timestamp, fields) of an assistant line, or None; size orders the copies of
-    one response: the main-chain copy first, then the largest usage."""
-    try:
-        obj = _loads(line)
-    except orjson.JSONDecodeError:
-        skipped["malformed line"] += 1
-        return None
+def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
+    """(request_id, size, timestamp, fields) of a decoded assistant line, or None; size orders the copies
+    of one response: the main-chain copy first, then the largest usage."""
     message = obj.get("message") if obj.__class__ is dict and obj.get("type") == "assistant" else None
     usage = message.get("usage") if message.__class__ is dict else None
     if usage.__class__ is not dict:
@@ -121,7 +105,7 @@ def _entry(line: bytes, skipped: Counter, main_file: bool) -> tuple | None:
     if message_id.__class__ is not str or not message_id:
         skipped["no message id"] += 1
         return None
-    moment = _timestamp(obj.get("timestamp"))
+    moment = utc_time(obj.get("timestamp"))
     if moment is None:
         skipped["bad timestamp"] += 1
         return None
@@ -172,20 +156,32 @@ def merge(records: list[Record]) -> list[Record]:
             for r in kept]
 
 
-def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool) -> tuple[dict, dict, int]:
-    """Kept entry and earliest time per request_id of the candidate lines, and their number."""
+def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: SessionFacts) -> tuple[dict, dict, int]:
+    """Kept entry and earliest time per request_id of the candidate lines, and their number; every
+    line's session facts go to ``facts``."""
     best: dict[str, tuple] = {}
     earliest: dict[str, datetime] = {}
     candidates = 0
-    find, rfind = data.find, data.rfind
-    position = find(_ANCHOR, 0, limit)
-    while position >= 0:
-        start = rfind(b"\n", 0, position) + 1
+    find = data.find
+    position = 0
+    while position < limit:
         stop = find(b"\n", position, limit)
-        skipped.at = stop + 1
-        position = find(_ANCHOR, stop, limit)
+        start, position = position, stop + 1
+        if find(_ANCHOR, start, stop) < 0:
+            facts.line(data, start, stop)  # big tool results: searched in place, never copied
+            continue
+        skipped.at = position
         candidates += 1
-        entry = _entry(data[start:stop], skipped, main_file)
+        try:
+            obj = _loads(data[start:stop])
+        except orjson.JSONDecodeError:
+            skipped["malformed line"] += 1
+            continue
+        if obj.__class__ is not dict:
+            skipped["no usage"] += 1
+            continue
+        facts.decoded(obj, find(b'"tool_use"', start, stop) >= 0)
+        entry = _entry(obj, skipped, main_file)
         if entry is None:
             continue
         request_id, moment = entry[0], entry[2]
@@ -215,7 +211,8 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
         return result
     limit = data.rfind(b"\n") + 1
     result.skipped.origin = offset
-    best, earliest, candidates = _scan(data, limit, result.skipped, "subagents" not in path.parts)
+    facts = SessionFacts(checkpoint if offset else None)
+    best, earliest, candidates = _scan(data, limit, result.skipped, "subagents" not in path.parts, facts)
     result.records = [_build(entry, request_id, earliest[request_id]) for request_id, entry in best.items()]
     lines = data.count(b"\n", 0, limit)
     if lines > candidates:
@@ -224,7 +221,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     folded = lines - len(result.records) - sum(result.skipped.values())
     if folded:
         result.folded[FOLD_RULE] = folded
-    result.checkpoint = {**signature, "offset": offset + limit}
+    result.checkpoint = {**signature, "offset": offset + limit, **facts.dump()}
     return result
 
 
@@ -237,6 +234,7 @@ SOURCE = Source(
     merge_rule="same message.id in another file (sidechain, /btw and resumed copies): main chain, else largest "
                "usage; earliest time",
     unit="lines",
+    sessions=True,
     formats="Claude Code 1.0.x-2.1.x projects/**/*.jsonl (assistant lines with message.usage; "
             "costUSD before 1.0.9; cache_creation 5m/1h split; subagents/agent-*.jsonl)",
 )

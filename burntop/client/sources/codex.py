@@ -41,6 +41,9 @@ Counting decisions:
   provider = its ``model_provider``.
 - The checkpoint keeps the running totals, thread ids, model, cwd and provider, so a parse resumed
   from an offset yields exactly the records of a full parse.
+
+Sessions (events, active time, lines of code from apply_patch, commits): see ``codex_sessions``; the
+checkpoint also keeps the file's session part and the tool calls still waiting for their output.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record, keep_largest
+from burntop.client.sources.codex_sessions import SessionFacts
 from burntop.client.sources.base import (
     ParseResult,
     Source,
@@ -193,9 +197,11 @@ def parse(path: Path, checkpoint: dict | None, name: str = NAME) -> ParseResult:
     limit = data.rfind(b"\n") + 1  # a trailing partial line is left for the next run
     result.skipped.origin, end = offset, 0
     result.seen = data.count(b"\n", 0, limit)
+    facts = SessionFacts(checkpoint if offset else None)
     for line in data[:limit].split(b"\n")[:-1]:
         end = result.skipped.at = end + len(line) + 1
         if b'"token_count"' not in line and b'"turn_context"' not in line and b'"session_meta"' not in line:
+            facts.line(line, state["own"] or state["fallback"])
             result.skipped["no usage"] += 1
             continue
         try:
@@ -219,7 +225,8 @@ def parse(path: Path, checkpoint: dict | None, name: str = NAME) -> ParseResult:
             _token_count(payload, _timestamp(obj.get("timestamp")), state, result, name)
         else:
             result.skipped["no usage"] += 1
-    result.checkpoint = {**signature, "offset": offset + limit, "state": state}
+        facts.line(line, state["own"] or state["fallback"], obj)
+    result.checkpoint = {**signature, "offset": offset + limit, "state": state, **facts.dump()}
     return result
 
 
@@ -230,6 +237,7 @@ SOURCE = Source(
     parse=parse,
     merge=merge,
     unit="lines",
+    sessions=True,
     formats="Codex CLI 0.2x-0.15x rollouts (sessions/**/rollout-*.jsonl, archived_sessions/): "
             "event_msg token_count total/last_token_usage, turn_context model, session_meta id",
 )

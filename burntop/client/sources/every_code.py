@@ -47,5 +47,5 @@ def discover(env: Mapping[str, str], home: Path) -> list[Path]:
     return sorted(set(found))
 
 
-SOURCE = Source(name=NAME, label="Every Code", discover=discover, parse=parse, merge=codex.merge,
+SOURCE = Source(name=NAME, label="Every Code", discover=discover, parse=parse, merge=codex.merge, sessions=True,
                 formats="~/.code sessions/**/rollout-*.jsonl: token_count events (event and event_msg lines)")

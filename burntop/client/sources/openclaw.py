@@ -32,7 +32,9 @@ Counting decisions:
   carry only the turn's last response; Codex's own rollout records every response and is counted
   instead (the mirror rows are ``skipped["codex mirror"]``). When Codex runs with a shared user
   home, that rollout is the ``codex`` source's to count.
-- Codex rollouts get request ids ``openclaw:<thread id>:<totals>``, counted by the Codex rules.
+- Codex rollouts get request ids ``openclaw:<thread id>:<totals>``, counted by the Codex rules; they
+  also give coding sessions (active time, apply_patch lines, commits) as ``codex_sessions`` says.
+  OpenClaw's own transcripts give none yet.
 - session_id = the transcript's session id (row ``session_id`` / the header's ``id``); project =
   the header's ``cwd`` when the transcript has one.
 """
