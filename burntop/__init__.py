@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    from burntop import edge
+    edge.init_app(app)
     from burntop.format import JINJA_FILTERS
     app.jinja_env.filters.update(JINJA_FILTERS)
     _register_blueprints(app)
@@ -93,7 +95,7 @@ def freeze_after_start_up() -> None:
 BLUEPRINT_MODULES = (
     "burntop.home.api", "burntop.home.views", "burntop.sync.api",
     "burntop.accounts.views", "burntop.accounts.auth_api", "burntop.accounts.github",
-    "burntop.accounts.device", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
+    "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
 )
 

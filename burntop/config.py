@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-insecure-change-me"
 MEGABYTE = 1024 * 1024
+DEFAULT_AVATAR_HOSTS = "avatars.githubusercontent.com,gravatar.com,www.gravatar.com,secure.gravatar.com"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -32,7 +34,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "BURNTOP_BASE_URL": os.environ.get("BURNTOP_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Unset: links follow the address each request came to (burntop.links).
+        "BURNTOP_BASE_URL": (os.environ.get("BURNTOP_BASE_URL") or "").rstrip("/") or None,
         "SYNC_RATE_LIMIT": os.environ.get("BURNTOP_SYNC_RATE_LIMIT", "10 per minute"),
         "DEVICE_CODE_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CODE_RATE_LIMIT", "10 per minute"),
         "DEVICE_CHECK_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CHECK_RATE_LIMIT", "20 per minute"),
@@ -41,11 +44,16 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Sliding: each visit renews the cookie; burntop.accounts.sessions ends idle sessions server-side.
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "REDIS_KEY_PREFIX": os.environ.get("BURNTOP_REDIS_PREFIX", "burntop"),
         "GLOBAL_TOTALS_TTL": int(os.environ.get("BURNTOP_GLOBAL_TOTALS_TTL", "15")),
         # Recorded work not done this long after its cause is queued again by the sweeper (burntop.pending).
         "PENDING_RETRY_AFTER": int(os.environ.get("BURNTOP_PENDING_RETRY_AFTER", "120")),
+        # Hosts whose pictures burntop fetches and re-serves as avatars (burntop.accounts.avatars).
+        "AVATAR_HOSTS": tuple(h.strip().lower() for h in os.environ.get("BURNTOP_AVATAR_HOSTS", DEFAULT_AVATAR_HOSTS)
+                              .split(",") if h.strip()),
         # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
         "PROXY_FIX": int(os.environ.get("BURNTOP_PROXY_FIX", "0")),
     }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import case, event, func
+from sqlalchemy import Table, case, event, false, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -83,3 +83,15 @@ def checked_add(column, delta):
     if isinstance(column.type, SumNanos) and _dialect() == "postgresql":
         return column + delta
     return case((column > INT64_MAX - delta, INT64_MAX), else_=column + delta)
+
+
+def serialize(table: Table, *keys: str) -> None:
+    """Make writers that name any of `keys` wait for this transaction to end, across processes and nodes,
+    so a check followed by an insert cannot be raced: on PostgreSQL an advisory transaction lock per key;
+    on SQLite its one database write lock, taken by a write to `table` that changes nothing."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in sorted(set(keys)):  # one order everywhere, so two requests never wait on each other
+            db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    else:
+        column = next(iter(table.primary_key.columns))
+        db.session.execute(update(table).where(false()).values({column.name: column}))

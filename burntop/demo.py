@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 
 from burntop.accounts.users import create_user
 from burntop.extensions import db
+from burntop.format import plural
 from burntop.gamification.evaluate import evaluate_pending
 from burntop.models import User
 from burntop.stats.totals import refresh_landing
@@ -128,4 +129,4 @@ def seed_command(if_empty: bool) -> None:
 @demo_cli.command("clear")
 def clear_command() -> None:
     """Remove the demo users and everything that belongs to them."""
-    click.echo(f"removed {clear()} demo user(s)")
+    click.echo(f"removed {plural(clear(), 'demo user')}")

@@ -81,14 +81,20 @@ def plural(n: int | float, singular: str, plural_form: str | None = None, *, sho
     return f"{compact(n) if short else number(n)} {word}"
 
 
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """How long ago (or how far ahead) a moment is: "2 minutes ago", "in 3 hours", "never"."""
+def ago(moment: datetime | None, now: datetime | None = None, within: timedelta | None = None) -> str:
+    """How long ago (or how far ahead) a moment is: "2 minutes ago", "in 3 hours", "never".
+
+    `within` is the resolution a moment was recorded at: a past moment closer than that reads
+    "less than 1 hour ago" rather than pretending to a precision it does not have.
+    """
     if moment is None:
         return "never"
     now = now or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     delta = moment - now
+    if within is not None and -within < delta <= timedelta(0):
+        return f"less than {format_timedelta(within, threshold=1, locale=LOCALE)} ago"
     if abs(delta) < timedelta(seconds=10):
         return "just now"
     return format_timedelta(delta, add_direction=True, threshold=1, locale=LOCALE)

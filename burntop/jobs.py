@@ -29,11 +29,16 @@ def sweep_pending_work() -> int:
     return sweep()
 
 
-def purge_sign_in_codes() -> int:
-    """Delete email sign-in codes older than every throttle window."""
+def purge_expired() -> dict[str, int]:
+    """Delete what has outlived its use: sign-in codes past every throttle window, sessions idle for
+    their whole lifetime, finished device grants (with the requester's IP), avatars nobody shows."""
+    from burntop.accounts.avatars import purge_avatars
+    from burntop.accounts.device import purge_grants
     from burntop.accounts.email_codes import purge_codes
+    from burntop.accounts.sessions import purge_sessions
 
-    return purge_codes()
+    return {"codes": purge_codes(), "sessions": purge_sessions(), "grants": purge_grants(),
+            "avatars": purge_avatars()}
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Periodic:
 SCHEDULE = (
     Periodic(refresh_global_totals, interval=60),
     Periodic(sweep_pending_work, interval=60),
-    Periodic(purge_sign_in_codes, cron="17 3 * * *"),
+    Periodic(purge_expired, cron="17 3 * * *"),
 )
 
 

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from burntop.links import base_url
+
 log = logging.getLogger("burntop.mail")
 
 SMTP_SETTINGS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_STARTTLS")
@@ -34,7 +36,7 @@ def _starttls(value) -> bool:
 def _sender(config) -> str:
     if config.get("SMTP_FROM"):
         return config["SMTP_FROM"]
-    host = urlsplit(config.get("BURNTOP_BASE_URL", "")).hostname or "localhost"
+    host = urlsplit(base_url()).hostname or "localhost"
     return f"burntop <no-reply@{host}>"
 
 

@@ -128,6 +128,8 @@ def app_config(database_url) -> dict:
         # A fresh prefix keeps Redis counters and caches from leaking between tests.
         "REDIS_KEY_PREFIX": f"burntop-test-{uuid.uuid4().hex[:12]}",
         "BURNTOP_BASE_URL": "http://testserver",
+        # Reserved names (RFC 2606) that never resolve: setting an avatar never reaches the internet.
+        "AVATAR_HOSTS": ("avatars.example", "avatars.example.com"),
     }
 
 

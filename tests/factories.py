@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timezone
 
+from burntop.accounts.sessions import SESSION_KEY, open_session
 from burntop.accounts.tokens import create_token
 from burntop.accounts.users import create_user
 from burntop.extensions import db
@@ -23,11 +24,23 @@ def make_token(user, name: str = "test") -> str:
     return plaintext
 
 
-def sign_in(client, user) -> None:
-    """Sign the test client in as user through Flask-Login's session keys."""
+def sign_in(client, user, user_agent: str = "pytest") -> None:
+    """Sign the test client in as user: a real session row, and the cookie keys a sign-in would set."""
+    _, token = open_session(user, user_agent)
+    db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+        session[SESSION_KEY] = token
+        session.permanent = True
+
+
+def browser_sign_in(context, client, user, server: str) -> None:
+    """Sign a Playwright browser context in as user: the test client's session cookie, copied over."""
+    sign_in(client, user)
+    cookie = client.get_cookie("session")
+    context.add_cookies([{"name": "session", "value": cookie.value, "url": server, "httpOnly": True,
+                          "sameSite": "Lax"}])
 
 
 def auth(token: str) -> dict:

@@ -29,6 +29,11 @@ def test_showcase_is_the_top_public_profile_and_never_a_private_one(client, app)
     assert "Top this week" in body and "@loud-one" in body
     assert "quiet-one" not in body and "Quiet One" not in body
     assert "Ada Lovelace" not in body
+    assert 'data-stat="tools">1 tool</strong> and <strong class="num" data-stat="models">1 model</strong>.' in body
+    sync(client, loud, [record("l-codex", at=recent(0), source="codex", model="gpt-5")])
+    app.config["GLOBAL_TOTALS_TTL"] = 0  # the totals are recomputed at most every 15 s, not on each sync
+    body = client.get("/partials/global-totals").get_data(as_text=True)
+    assert 'data-stat="tools">2 tools</strong> and <strong class="num" data-stat="models">2 models</strong>.' in body
 
 
 def test_the_totals_partial_renders_alone_for_htmx(client):
@@ -36,3 +41,11 @@ def test_the_totals_partial_renders_alone_for_htmx(client):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith("<section id=\"global-totals\"")
     assert "<html" not in body
+
+
+def test_the_landing_page_installs_the_client_from_this_repository(client):
+    body = client.get("/").get_data(as_text=True)
+    assert "pip install burntop<" not in body and "pip install burntop\n" not in body, "burntop is not on PyPI"
+    assert body.count("pip install ./burntop") == 3  # the hero, step 1 and the closing block
+    assert "not on PyPI yet" in body and "pip wheel --no-deps -w dist ." in body
+    assert "burntop login --api-url http://testserver" in body, "the login step names this server"

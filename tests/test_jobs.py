@@ -58,7 +58,7 @@ def test_sign_in_codes_are_purged_by_the_daily_job(app):
         db.session.add(EmailCode(email="a@example.com", code_hash="x" * 64, ip_hash="y" * 64,
                                  expires_at=now - age + timedelta(minutes=10), created_at=now - age))
     db.session.commit()
-    assert jobs.enqueue(jobs.purge_sign_in_codes) == 1
+    assert jobs.enqueue(jobs.purge_expired)["codes"] == 1
     assert db.session.query(EmailCode).count() == 1
 
 

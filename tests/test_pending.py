@@ -14,6 +14,7 @@ from burntop.models import Achievement, AchievementUnlock, DailyRollup, PendingJ
 from burntop.models.types import utcnow
 from burntop.redis_client import get_redis
 from tests.factories import auth, make_token, make_user, record
+from tests.test_sync import FIRST_SYNC
 
 
 @pytest.fixture
@@ -88,8 +89,11 @@ def test_a_sync_whose_evaluation_fails_after_commit_answers_200_and_a_job_finish
     tokens = {"records": [record(f"big{i}", inputTokens=10_000_000) for i in range(11)]}  # 110M tokens
     response = client.post("/api/sync", json=tokens, headers=auth(token))
     assert response.status_code == 200
+    # Nothing evaluated: no achievements, no XP gained, the level as it was (10 + 5 + 0.15 XP).
     assert response.get_json() == {"success": True, "recordsAdded": 11, "recordsSkipped": 0,
-                                   "achievements": [], "leveledUp": False, "newLevel": None}
+                                   "achievements": [], "leveledUp": False, "newLevel": None, "xpGained": 0,
+                                   "level": FIRST_SYNC["level"],
+                                   "sources": {"claude-code": {"added": 11, "skipped": 0}}}
     assert db.session.scalar(select(DailyRollup.records).where(DailyRollup.input_tokens > 10**8)) == 1 + 11
     assert [kind for kind, _, _ in rows()] == ["evaluate"]
     # Once the cause of the failure is gone, the retry unlocks what the sync earned.

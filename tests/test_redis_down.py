@@ -11,6 +11,7 @@ from sqlalchemy import select
 from burntop.extensions import db
 from burntop.models import PendingJob, UsageRecord
 from tests.factories import auth, make_token, make_user, record
+from tests.test_sync import FIRST_SYNC
 
 
 @pytest.fixture
@@ -22,8 +23,7 @@ def test_sync_answers_and_is_rate_limited_in_memory(client, app):
     token = make_token(make_user("alice"))
     first = client.post("/api/sync", json={"records": [record("a")]}, headers=auth(token))
     assert first.status_code == 200
-    assert first.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                "achievements": ["first-sync"], "leveledUp": False, "newLevel": None}
+    assert first.get_json() == FIRST_SYNC
     assert db.session.scalar(select(UsageRecord.request_id)) == "a"
     for _ in range(9):
         assert client.post("/api/sync", json={"records": [record("a")]}, headers=auth(token)).status_code == 200

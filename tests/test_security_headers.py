@@ -57,22 +57,18 @@ def test_errors_and_static_files_carry_them_too(client):
         response.close()
 
 
-def _health_headers(app):
-    from burntop.extensions import db
-
-    with app.app_context():  # and close its database connection: a leaked one warns in a later test
-        headers = app.test_client().get("/api/health").headers
-        db.session.remove()
-        db.engine.dispose()
-    return headers
-
-
 def test_hsts_only_in_production(app_config):
     from burntop import create_app
 
-    assert "Strict-Transport-Security" not in _health_headers(create_app(app_config))
+    from burntop.extensions import db
+
+    development = create_app(app_config)
     production = create_app({**app_config, "BURNTOP_ENV": "production"})
-    assert _health_headers(production)["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in development.test_client().get("/api/health").headers
+    assert production.test_client().get("/api/health").headers["Strict-Transport-Security"].startswith("max-age=")
+    for app in (development, production):  # their health checks opened database connections
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_no_page_template_holds_inline_script_or_style():

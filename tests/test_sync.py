@@ -37,11 +37,31 @@ def rollup_totals() -> dict:
     return dict(zip(("records", "input", "output", "cache_creation", "cache_read", "cost_nanos"), row))
 
 
+# spec 000's fields, then what the CLI shows: 10 (First Sync) + 5 (one day) + 0.15 (1,500 tokens) XP
+FIRST_SYNC = {"success": True, "recordsAdded": 1, "recordsSkipped": 0, "achievements": ["first-sync"],
+              "leveledUp": False, "newLevel": None, "xpGained": 15.15,
+              "level": {"level": 1, "title": "Prompt Rookie", "currentXp": 15.15, "xpToNextLevel": 34.85,
+                        "totalXpForNextLevel": 50, "progress": 0.3},
+              "sources": {"claude-code": {"added": 1, "skipped": 0}}}
+
+
 def test_first_sync_answers_with_the_spec_shape(client, token):
     response = sync(client, token, [record("req_abc123")])
     assert response.status_code == 200
-    assert response.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None}
+    assert response.get_json() == FIRST_SYNC
+    replay = sync(client, token, [record("req_abc123")]).get_json()
+    assert (replay["achievements"], replay["xpGained"], replay["level"]["currentXp"]) == ([], 0, 15.15)
+
+
+def test_the_answer_splits_added_and_skipped_by_source(client, token):
+    sync(client, token, [record("c1")])
+    batch = [record("c1"), record("c2"), record("x1", source="codex"), record("x1", source="codex"),
+             record("g1", source="gemini-cli")]
+    answer = sync(client, token, batch).get_json()
+    # c1 is stored already and x1 repeats inside the batch: each counts as skipped for its own source
+    assert (answer["recordsAdded"], answer["recordsSkipped"]) == (3, 2)
+    assert answer["sources"] == {"claude-code": {"added": 1, "skipped": 1}, "codex": {"added": 1, "skipped": 1},
+                                 "gemini-cli": {"added": 1, "skipped": 0}}
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer bt_wrong"}, {"Authorization": "Basic abc"},
@@ -55,8 +75,7 @@ def test_sync_needs_a_valid_token(client, headers):
 def test_x_api_key_header_is_accepted(client, token):
     response = client.post("/api/sync", json={"records": [record("by-key")]}, headers={"X-API-Key": token})
     assert response.status_code == 200
-    assert response.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None}
+    assert response.get_json() == FIRST_SYNC
     assert db.session.scalar(select(UsageRecord.request_id)) == "by-key"
 
 
@@ -163,7 +182,9 @@ def test_every_bad_record_is_listed_with_its_reason(client, token):
     error = sync(client, token, batch + [missing]).get_json()["error"]
     assert sorted(d["index"] for d in error["details"]) == [0, 2, 3]
     assert all(d["reason"] for d in error["details"])
-    assert "nothing was stored" in error["message"]
+    assert error["message"] == "3 invalid items; nothing was stored."
+    one = sync(client, token, [record("e", inputTokens=-1)]).get_json()["error"]
+    assert one["message"] == "1 invalid item; nothing was stored."
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"records": "x"}', b"{}", b'{"records": [1]}'])

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, g, jsonify, request, session
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
 
 from burntop import mail
-from burntop.accounts import email_codes
+from burntop.accounts import email_codes, sessions
 from burntop.errors import ApiError, api_error
-from burntop.models import User
-from burntop.models.types import utcnow
 
 api_bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
 api_bp.record_once(lambda state: mail.init_app(state.app))
@@ -26,38 +24,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _fresh_session() -> None:
-    """Empty the session, CSRF token included (a new identity gets a new token)."""
-    session.clear()
-    # Flask-WTF caches the token on g; drop it so the next csrf_token() matches the new session.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-
-
-def start_session(user: User) -> None:
-    """Sign user in to this browser: a fresh, permanent (sliding) Flask-Login session."""
-    _fresh_session()
-    login_user(user)
-    session.permanent = True
-    session["signed_in_at"] = _iso(utcnow())
-
-
-def end_session() -> None:
-    """Sign out and forget everything this browser's session held."""
-    logout_user()
-    _fresh_session()
-
-
 def session_json() -> dict:
     """{"user": ..., "session": ...} for the signed-in browser, else both null."""
-    if not current_user.is_authenticated:
+    row = sessions.current_session()
+    if row is None:
         return {"user": None, "session": None}
     user = current_user
-    expires = utcnow() + current_app.permanent_session_lifetime
     return {
         "user": {"id": str(user.id), "username": user.username, "name": user.name, "email": user.email,
                  "emailVerified": bool(user.email and user.email_verified), "image": user.image,
                  "createdAt": _iso(user.created_at)},
-        "session": {"userId": str(user.id), "createdAt": session.get("signed_in_at"), "expiresAt": _iso(expires)},
+        "session": {"id": str(row.id), "userId": str(user.id), "userAgent": row.user_agent,
+                    "createdAt": _iso(row.created_at), "updatedAt": _iso(row.last_seen_at),
+                    "expiresAt": _iso(sessions.expires_at(row))},
     }
 
 
@@ -109,7 +88,7 @@ def verify_otp():
         email_codes.check_code(email, otp)
     except email_codes.CodeRejected as exc:
         raise ApiError(400, str(exc), details=[{"field": "otp", "reason": exc.reason}])
-    start_session(email_codes.user_for_email(email))
+    sessions.start_session(email_codes.user_for_email(email))
     return jsonify(session_json())
 
 
@@ -120,5 +99,5 @@ def get_session():
 
 @api_bp.post("/sign-out")
 def sign_out():
-    end_session()
+    sessions.end_session()
     return jsonify({"success": True})

@@ -12,11 +12,13 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from burntop.accounts import clients
 from burntop.accounts.tokens import create_token, hash_token
 from burntop.extensions import db, limiter
+from burntop.links import external
 from burntop.models import DeviceGrant, User
 from burntop.models.types import utcnow
 
@@ -63,17 +65,28 @@ def _clean_client_name(value) -> str:
     return name or DEFAULT_CLIENT_NAME
 
 
-def create_grant(client_name: str) -> tuple[DeviceGrant, str]:
-    """Start a device login: store the grant (device code hashed) and return it with the device code."""
+def purge_grants() -> int:
+    """Forget the requester's IP of every grant that is no longer waiting, and delete grants long expired."""
     now = utcnow()
-    db.session.execute(delete(DeviceGrant).where(DeviceGrant.expires_at < now - PURGE_AFTER))
+    db.session.execute(update(DeviceGrant).where(DeviceGrant.requester_ip.is_not(None), or_(
+        DeviceGrant.expires_at <= now, DeviceGrant.status != "pending")).values(requester_ip=None))
+    deleted = db.session.execute(delete(DeviceGrant).where(DeviceGrant.expires_at < now - PURGE_AFTER)).rowcount
+    db.session.commit()
+    return deleted
+
+
+def create_grant(client_name: str, requester_ip: str | None = None) -> tuple[DeviceGrant, str]:
+    """Start a device login: store the grant (device code hashed) and return it with the device code."""
+    purge_grants()
+    now = utcnow()
     for _ in range(5):
         device_code = secrets.token_urlsafe(32)
         user_code = "".join(secrets.choice(USER_CODE_ALPHABET) for _ in range(USER_CODE_LENGTH))
         if db.session.scalar(select(DeviceGrant.id).where(DeviceGrant.user_code == user_code)):
             continue
         grant = DeviceGrant(device_code_hash=hash_token(device_code), user_code=user_code, client_name=client_name,
-                            status="pending", interval=INTERVAL, expires_at=now + timedelta(seconds=EXPIRES_IN))
+                            requester_ip=(requester_ip or None) and requester_ip[:45], status="pending",
+                            interval=INTERVAL, created_at=now, expires_at=now + timedelta(seconds=EXPIRES_IN))
         db.session.add(grant)
         try:
             db.session.commit()
@@ -97,7 +110,7 @@ def exchange_device_code(device_code: str) -> tuple[str, dict]:
     if grant.status == "approved":
         # Only the poll whose update wins hands out the token, so it is returned exactly once.
         won = db.session.execute(update(DeviceGrant).where(DeviceGrant.id == grant.id, DeviceGrant.status == "approved")
-                                 .values(status="used", last_polled_at=now)).rowcount
+                                 .values(status="used", last_polled_at=now, requester_ip=None)).rowcount
         if not won:
             db.session.rollback()
             return "invalid_grant", {}
@@ -128,11 +141,29 @@ def find_pending_grant(text: str) -> tuple[DeviceGrant | None, str | None]:
     return grant, None
 
 
+def _where(ip: str | None, network: str | None) -> str:
+    place = clients.place(ip)
+    return f"{place} ({network})" if network and clients.country(ip) else place
+
+
+def origin(grant: DeviceGrant, approver_ip: str | None) -> dict:
+    """What burntop knows about where a code was asked for, next to where its approver is (RFC 8628 §5.4)."""
+    requester_network, approver_network = clients.network(grant.requester_ip), clients.network(approver_ip)
+    return {
+        "requested_at": grant.created_at, "expires_at": grant.expires_at,
+        "requester_ip": grant.requester_ip or "unknown", "requester_place": clients.place(grant.requester_ip),
+        "approver_ip": approver_ip or "unknown", "approver_place": clients.place(approver_ip),
+        "same_network": requester_network is not None and requester_network == approver_network,
+        "requester_where": _where(grant.requester_ip, requester_network),
+        "approver_where": _where(approver_ip, approver_network),
+    }
+
+
 def decide(grant: DeviceGrant, user: User, approve: bool) -> bool:
     """Approve the grant for user, or deny it; False if someone decided it first."""
     decided = db.session.execute(
         update(DeviceGrant).where(DeviceGrant.id == grant.id, DeviceGrant.status == "pending")
-        .values(status="approved" if approve else "denied", user_id=user.id)
+        .values(status="approved" if approve else "denied", user_id=user.id, requester_ip=None)
     ).rowcount
     db.session.commit()
     return bool(decided)
@@ -162,8 +193,8 @@ def _oauth_error(error: str):
 @api_bp.post("/code")
 @limiter.limit(_code_limit, key_func=_ip_key)
 def code():
-    grant, device_code = create_grant(_clean_client_name(_params().get("client_name")))
-    page = current_app.config["BURNTOP_BASE_URL"] + url_for("device.page")
+    grant, device_code = create_grant(_clean_client_name(_params().get("client_name")), request.remote_addr)
+    page = external(url_for("device.page"))
     user_code = format_user_code(grant.user_code)
     return jsonify({
         "device_code": device_code,
@@ -218,7 +249,8 @@ def page():
     if grant is None:
         return _render("_code_form.html", code=typed[:32], error=error)
     if decision is None:
-        return _render("_confirm.html", grant=grant, user_code=format_user_code(grant.user_code))
+        return _render("_confirm.html", grant=grant, user_code=format_user_code(grant.user_code),
+                       origin=origin(grant, request.remote_addr))
     if decision not in ("approve", "deny"):
         abort(400)
     if not decide(grant, current_user, approve=decision == "approve"):

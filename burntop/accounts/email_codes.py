@@ -1,7 +1,8 @@
 """Email sign-in codes: six digits, stored as HMACs, valid 10 minutes, 5 attempts, throttled sends.
 
 Throttles (counted from the email_codes rows, so they hold across processes without Redis):
-one code per email per 60 seconds, 5 per email per hour, 20 per client IP per hour.
+one code per email per 60 seconds, 5 per email per hour, 20 per client IP per hour. Sends for the same
+email or IP are serialised by a database lock, so concurrent requests cannot all pass the check.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from burntop import mail
 from burntop.accounts.users import UsernameError, check_username, create_user, username_taken
+from burntop.database import serialize
 from burntop.extensions import db
 from burntop.models import EmailCode, User
 from burntop.models.types import utcnow
@@ -109,11 +111,15 @@ def request_code(email: str, ip: str) -> None:
     """Create a code for email and send it; raise Throttled or mail.MailUnavailable."""
     if not mail.can_send():
         raise mail.MailUnavailable("email is not configured on this server")
-    now = utcnow()
     ip_hash = keyed_digest(_secret(), "ip", ip or "unknown")
+    # Checking the throttles and inserting the code is one step: parallel sends wait here in turn.
+    db.session.commit()  # a fresh transaction, so the lock is its first statement
+    serialize(EmailCode.__table__, f"email-code:email:{email}", f"email-code:ip:{ip_hash}")
+    now = utcnow()
     wait, kind = throttle_wait(_send_times(EmailCode.email, email, now - WINDOW),
                                _send_times(EmailCode.ip_hash, ip_hash, now - WINDOW), now)
     if wait:
+        db.session.rollback()
         raise Throttled(kind, wait)
     code = generate_code()
     row = EmailCode(email=email, code_hash=keyed_digest(_secret(), "code", email, code), ip_hash=ip_hash,
@@ -196,8 +202,9 @@ def create_account(seed: str, **fields) -> User:
     raise RuntimeError("could not create an account")
 
 
-def user_for_email(email: str) -> User:
-    """The account a proven email signs into: the account that verified it, else a new one."""
+def user_for_email(email: str, zone: str | None = None) -> User:
+    """The account a proven email signs into: the account that verified it, else a new one (in
+    zone, when the sign-in form brought a valid one from the browser)."""
     holder = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if holder is not None and holder.email_verified:
         return holder
@@ -207,4 +214,5 @@ def user_for_email(email: str) -> User:
         log.warning("user %s loses unverified email to a verified sign-in", holder.id)
         holder.email = None
         db.session.commit()
-    return create_account(email.split("@", 1)[0], email=email, email_verified=True)
+    fields = {"timezone": zone} if zone else {}
+    return create_account(email.split("@", 1)[0], email=email, email_verified=True, **fields)

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, timezone
 
 import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy import func, select
 
-from burntop.accounts.auth_api import start_session
+from burntop import jobs
+from burntop.accounts.avatars import allowed_hosts, fetch_avatar
+from burntop.accounts.profile import avatar_refusal
+from burntop.accounts.sessions import start_session
 from burntop.accounts.email_codes import create_account
-from burntop.accounts.views import safe_next
+from burntop.accounts.views import browser_time_zone, note_browser_zone, safe_next
 from burntop.extensions import db
+from burntop.links import external
 from burntop.models import User
 
 log = logging.getLogger(__name__)
@@ -63,7 +68,7 @@ def primary_verified_email(emails) -> str | None:
     return None
 
 
-def user_for_github(profile: dict, email: str | None) -> User:
+def user_for_github(profile: dict, email: str | None, zone: str | None = None) -> User:
     """The account of this GitHub identity: found by GitHub id, else created (never merged by email)."""
     github_id = str(profile["id"])
     user = db.session.scalar(select(User).where(User.github_id == github_id))
@@ -72,27 +77,35 @@ def user_for_github(profile: dict, email: str | None) -> User:
     if email and db.session.scalar(select(func.count()).where(func.lower(User.email) == email)):
         email = None  # the address belongs to another account; it is theirs, not a reason to merge
     avatar = profile.get("avatar_url")
-    return create_account(
+    if not isinstance(avatar, str) or len(avatar) > 500 or avatar_refusal(avatar, allowed_hosts()):
+        avatar = None
+    user = create_account(
         str(profile.get("login") or ""),
         github_id=github_id,
         name=(profile.get("name") or "").strip()[:50] or None,
-        image=avatar if isinstance(avatar, str) and len(avatar) <= 500 else None,
+        image=avatar,
         email=email,
         email_verified=bool(email),
+        **({"timezone": zone} if zone else {}),
     )
+    if avatar:
+        jobs.enqueue(fetch_avatar, user.id)
+    return user
 
 
 @bp.get("")
 def login():
     client = _client()
     session["github_next"] = safe_next(request.args.get("next"))
-    return client.authorize_redirect(current_app.config["BURNTOP_BASE_URL"] + url_for("github.callback"))
+    session["github_timezone"] = browser_time_zone(request.args.get("timezone"))
+    return client.authorize_redirect(external(url_for("github.callback")))
 
 
 @bp.get("/callback")
 def callback():
     client = _client()
     next_url = safe_next(session.pop("github_next", None))
+    zone = browser_time_zone(session.pop("github_timezone", None))
     try:
         token = client.authorize_access_token()
         answer = client.get("user", token=token, headers=API_HEADERS)
@@ -106,5 +119,8 @@ def callback():
         log.warning("GitHub sign-in failed: %s", exc)
         flash("GitHub sign-in did not complete. Try again, or sign in with an email code.", "error")
         return redirect(url_for("accounts.login", next=next_url), 303)
-    start_session(user_for_github(profile, email))
+    started = datetime.now(timezone.utc)
+    user = user_for_github(profile, email, zone)
+    start_session(user)
+    note_browser_zone(user, zone, started)
     return redirect(next_url or url_for("home.index"), 303)

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import orjson
 from blinker import Namespace
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError, field_validator
+from flask import current_app
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -75,6 +76,21 @@ def _web_url(value: str, field: str, schemes: tuple[str, ...], high: int) -> str
     return value
 
 
+def avatar_refusal(url: str, hosts: tuple[str, ...]) -> str | None:
+    """Why url cannot be an avatar address, or None when burntop may fetch it (burntop.accounts.avatars)."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        scheme, host = "", ""
+    if scheme != "https" or not host or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return "Avatar URL must be a full web address starting with https://."
+    if host not in hosts:
+        return (f"Avatar URL must be an image on {', '.join(hosts)}: burntop fetches it from there and "
+                "shows its own copy, so nobody's browser loads pictures from other sites.")
+    return None
+
+
 class ProfileChanges(BaseModel):
     """The fields a person may change; absent fields stay as they are, None clears an optional one."""
 
@@ -125,9 +141,14 @@ class ProfileChanges(BaseModel):
 
     @field_validator("image")
     @classmethod
-    def _image(cls, v):
-        # https only: an http avatar would be mixed content on every page that shows it.
-        return _web_url(v, "Avatar URL", ("https",), 500) if v else None
+    def _image(cls, v, info: ValidationInfo):
+        if not v:
+            return None
+        if len(v) > 500:
+            _fail("Avatar URL must be at most 500 characters.")
+        if (reason := avatar_refusal(v, info.context["avatar_hosts"])) is not None:
+            _fail(reason)
+        return v
 
     @field_validator("is_public")
     @classmethod
@@ -156,7 +177,7 @@ class ProfileChanges(BaseModel):
 def validate_changes(data: Mapping[str, Any]) -> dict[str, Any]:
     """Check changes given under our field names; return them cleaned or raise ProfileError (400)."""
     try:
-        changes = ProfileChanges.model_validate(dict(data))
+        changes = ProfileChanges.model_validate(dict(data), context={"avatar_hosts": current_app.config["AVATAR_HOSTS"]})
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():

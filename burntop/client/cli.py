@@ -13,6 +13,7 @@ from burntop import __version__
 from burntop.client import config as cfg
 
 SOURCE_HELP = "Only this source (repeatable): claude-code, codex, gemini-cli, opencode, ..."
+LOGIN_TIMEOUT = 5  # seconds `login --token` retries an unreachable server before it gives up
 
 
 def _env_home() -> tuple[dict, Path]:
@@ -41,36 +42,70 @@ def _print_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _warn_skipped(skipped, verbose: bool, files=()) -> None:
-    """One warning line for what could not be read; --verbose lists every skip and why."""
+def _to_stderr(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _warn_skipped(skipped, verbose: bool, places=()) -> None:
+    """One warning line for what could not be read; --verbose counts every skip and names the file and
+    line (or row, or record) of each problem."""
     from burntop.client.sources.base import is_problem
+    from burntop.format import number, plural
 
     if verbose:
         for (source, reason), n in sorted(skipped.items()):
             kind = "could not read" if is_problem(reason) else "no model response"
-            click.echo(f"{source}: skipped {n:,} × {reason} ({kind})", err=True)
-        for source, path, reason in files:
-            click.echo(f"{source}: skipped file {path}: {reason}", err=True)
+            click.echo(f"{source}: skipped {number(n)} × {reason} ({kind})", err=True)
+        for source, path, wheres, reason in _grouped(places):
+            at = f" {', '.join(wheres)}" if wheres else ""
+            click.echo(f"  {source}: {reason}: {path or '?'}{at}", err=True)
         return
     problems = sum(n for (_, reason), n in skipped.items() if is_problem(reason))
     if problems:
-        click.echo(f"warning: skipped {problems:,} malformed, unreadable or out-of-range item(s); "
+        click.echo(f"warning: skipped {plural(problems, 'malformed, unreadable or out-of-range item')}; "
                    "--verbose lists them", err=True)
+
+
+def _grouped(places) -> list[tuple[str, str, list[str], str]]:
+    """One entry per (source, file, reason), its lines joined into ranges: "lines 3-5, 9"."""
+    from itertools import groupby
+
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for source, path, where, reason in places:
+        groups.setdefault((source, path, reason), []).append(where)
+    out = []
+    for (source, path, reason), wheres in groups.items():
+        lines = sorted({int(w[5:]) for w in wheres if w.startswith("line ")})
+        others = list(dict.fromkeys(w for w in wheres if w and not w.startswith("line ")))
+        spans = []
+        for _, run in groupby(enumerate(lines), key=lambda pair: pair[1] - pair[0]):
+            run = [n for _, n in run]
+            spans.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+        shown = ([f"{'line' if len(lines) == 1 else 'lines'} {', '.join(spans)}"] if spans else []) + others
+        out.append((source, path, shown, reason))
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="burntop")
 def main() -> None:
     """burntop: exact local usage of your AI coding tools, and sync to burntop."""
+    failed = cfg.tighten(cfg.config_dir(os.environ))
+    if failed:
+        click.echo(f"warning: could not make {failed[0]} private to you (chmod 700/600 it)", err=True)
 
 
 @main.command()
 @click.option("--token", help="Save this API token instead of approving the machine in a browser.")
 @click.option("--api-url", help=f"The burntop server (default {cfg.DEFAULT_API_URL}).")
 @click.option("--no-browser", is_flag=True, help="Only print the link to open (ssh sessions, headless machines).")
-def login(token: str | None, api_url: str | None, no_browser: bool) -> None:
+@click.option("--no-verify", is_flag=True,
+              help="With --token: save it without asking the server (it is offline, or not reachable from here).")
+def login(token: str | None, api_url: str | None, no_browser: bool, no_verify: bool) -> None:
     """Link this machine: approve it in your browser, or save an API token with --token."""
     settings = cfg.load()
+    if no_verify and not token:
+        raise click.UsageError("--no-verify goes with --token (a browser login is checked by the server itself)")
     if not token:
         from burntop.client import device_login
 
@@ -87,15 +122,28 @@ def login(token: str | None, api_url: str | None, no_browser: bool) -> None:
         if settings.token_from_env:
             click.echo("note: BURNTOP_TOKEN is set in your environment and overrides the saved token", err=True)
         return
-    cfg.save_login(settings, token.strip(), api_url)
-    settings = cfg.load()
-    from burntop.client.upload import Client, ServerError, make_session
+    token = token.strip()
+    server = (api_url or settings.api_url).rstrip("/")
+    if no_verify:
+        cfg.save_login(settings, token, api_url)
+        click.echo(f"token saved for {server} without checking it; `burntop status` checks it later")
+        return
+    from burntop.client.upload import Client, ServerError
 
     try:
-        who = Client(settings.api_url, settings.token, make_session(retries=1)).profile()
-        click.echo(f"logged in to {settings.api_url} as {who.get('username')}")
+        with Client(server, token, timeout=LOGIN_TIMEOUT, on_retry=_to_stderr) as client:
+            who = client.profile()
     except ServerError as exc:
-        click.echo(f"token saved, but {settings.api_url} did not confirm it: {exc}", err=True)
+        if exc.status in (401, 403):
+            raise click.ClickException(f"{server} rejected this token (HTTP {exc.status}); nothing was saved. Create a key "
+                                       "in the website's settings, or run `burntop login` to approve this machine "
+                                       "in a browser")
+        raise click.ClickException(f"could not check the token with {server}: {exc}; nothing was saved. "
+                                   "Check --api-url, or save it unchecked with --no-verify")
+    cfg.save_login(settings, token, api_url)
+    click.echo(f"logged in to {server} as {who.get('username', '?')}")
+    if settings.token_from_env:
+        click.echo("note: BURNTOP_TOKEN is set in your environment and overrides the saved token", err=True)
 
 
 @main.command()
@@ -108,41 +156,79 @@ def logout() -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def status(as_json: bool) -> None:
+@click.option("--all", "show_all", is_flag=True, help="Also list the tools not found on this machine.")
+def status(as_json: bool, show_all: bool) -> None:
     """Who you are, whether the server answers, and what is waiting to sync."""
     from burntop.client.collect import read_new
     from burntop.client.sources import all_sources
     from burntop.client.state import SyncState
-    from burntop.client.upload import Client, ServerError, make_session
+    from burntop.client.upload import Client, ServerError
 
     settings = cfg.load()
     env, home = _env_home()
-    client = Client(settings.api_url, settings.token, make_session(retries=1), timeout=10)
-    info = {"apiUrl": settings.api_url, "loggedIn": settings.logged_in, "user": None, "server": "unreachable"}
-    try:
-        client.health()
-        info["server"] = "ok"
-        if settings.token:
-            info["user"] = client.profile().get("username")
-    except ServerError as exc:
-        info["serverError"] = str(exc)
+    info = {"apiUrl": settings.api_url, "loggedIn": settings.logged_in, "user": None, "server": "unreachable",
+            "token": "unchecked" if settings.token else "none"}
+    with Client(settings.api_url, settings.token, timeout=0) as client:
+        try:
+            client.health()
+            info["server"] = "ok"
+            if settings.token:
+                info["user"] = client.profile().get("username")
+                info["token"] = "ok"
+        except ServerError as exc:
+            if info["server"] == "ok":
+                info["token"] = "rejected" if exc.rejected_token else "unchecked"
+            else:
+                info["server"] = "unreachable" if exc.status is None else "error"
+            info["serverError"] = str(exc)
     state = SyncState(settings.folder)
-    pending = read_new(all_sources(), env, home, state.checkpoint)
+    sources = all_sources()
+    found = {source.name: len(source.discover(env, home)) for source in sources}
+    pending = read_new([s for s in sources if found[s.name]], env, home, state.checkpoint)
     info["sources"] = {}
-    for source in all_sources():
-        entry = state.source(source.name)
-        waiting = sum(len(f.records) for f in pending.files if f.source == source.name)
-        if entry.get("lastSyncAt") or waiting:
-            info["sources"][source.name] = {"lastSyncAt": entry.get("lastSyncAt"), "pendingRecords": waiting}
+    for source in sources:
+        if not (found[source.name] or show_all):
+            continue
+        info["sources"][source.name] = {
+            "label": source.label, "found": bool(found[source.name]), "files": found[source.name],
+            "lastSyncAt": state.source(source.name).get("lastSyncAt"),
+            "pendingRecords": sum(len(f.records) for f in pending.files if f.source == source.name),
+        }
     if as_json:
         _print_json(info)
         return
-    click.echo(f"server   {settings.api_url} ({info['server']})")
-    click.echo(f"account  {info['user'] or ('token saved' if settings.logged_in else 'not logged in')}")
-    for name, entry in info["sources"].items():
-        click.echo(f"{name:<12} last sync {entry['lastSyncAt'] or 'never'}, {entry['pendingRecords']:,} record(s) pending")
+    _status_lines(info, settings, show_all)
+
+
+def _status_lines(info: dict, settings, show_all: bool) -> None:
+    from datetime import datetime
+
+    from burntop.format import ago, plural
+
+    server = info["server"] if info["server"] != "error" else f"error: {info.get('serverError')}"
+    click.echo(f"server   {settings.api_url} ({server})")
+    account = {
+        "ok": info["user"],
+        "rejected": "token rejected by the server: run `burntop login`"
+                    + (" (or fix BURNTOP_TOKEN)" if settings.token_from_env else ""),
+        "unchecked": "token saved, not checked (the server did not answer)",
+        "none": "not logged in: run `burntop login`",
+    }[info["token"]]
+    click.echo(f"account  {account}")
     if not info["sources"]:
-        click.echo("no usage logs found yet")
+        click.echo("no AI coding tool's usage logs found on this machine "
+                   "(`burntop status --all` lists the tools burntop reads)")
+        return
+    width = max(len(entry["label"]) for entry in info["sources"].values())
+    for entry in info["sources"].values():
+        if not entry["found"]:
+            click.echo(f"{entry['label']:<{width}}  not found on this machine")
+            continue
+        last = entry["lastSyncAt"] and datetime.fromisoformat(entry["lastSyncAt"])
+        click.echo(f"{entry['label']:<{width}}  {plural(entry['files'], 'file')}, last sync {ago(last or None)}, "
+                   f"{plural(entry['pendingRecords'], 'record')} pending")
+    if not show_all:
+        click.echo("`burntop status --all` also lists the tools not found here")
 
 
 @main.command()
@@ -155,8 +241,11 @@ def status(as_json: bool) -> None:
 @click.option("--mode", type=click.Choice(["auto", "calculate", "display"]), default="auto", show_default=True,
               help="auto: a cost the tool logged, else calculated; calculate; display: logged costs only.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (ccusage-compatible for --by day).")
-@click.option("--verbose", "-v", is_flag=True, help="List what was skipped and why.")
-def stats(by, since, until, source_names, tz, mode, as_json, verbose) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="List what was skipped, why and where.")
+@click.option("--date", "day", callback=_date, help="Only this day (YYYY-MM-DD): --since and --until in one.")
+@click.option("--explain", is_flag=True,
+              help="Show how each source's figure was reached: files, lines seen, skips, duplicates folded.")
+def stats(by, since, until, source_names, tz, mode, as_json, verbose, day, explain) -> None:
     """Usage and cost from your local logs; works offline."""
     from burntop.client.collect import ParseCache, read_all
     from burntop.client.stats import aggregate
@@ -170,9 +259,17 @@ def stats(by, since, until, source_names, tz, mode, as_json, verbose) -> None:
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz")
     settings_folder = cfg.config_dir(os.environ)
     env, home = _env_home()
-    partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder))
-    report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode)
-    _warn_skipped(skipped, verbose)
+    if explain:
+        from burntop.client import explain as explaining
+
+        report = explaining.explain(_sources(source_names), env, home, ParseCache(settings_folder), tz, day)
+        _print_json(report) if as_json else explaining.render(report, verbose)
+        return
+    since, until = (day, day) if day else (since, until)
+    sessions: dict = {}
+    partials, skipped = read_all(_sources(source_names), env, home, ParseCache(settings_folder), sessions)
+    report = aggregate(partials, by=by, tz=tz, since=since, until=until, mode=mode, sessions=sessions)
+    _warn_skipped(skipped, verbose, skipped.places)
     if as_json:
         _print_json(report)
     else:
@@ -199,10 +296,12 @@ def _local_zone() -> str:
 @click.option("--full", is_flag=True, help="Ignore checkpoints and send everything again (the server dedupes).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-@click.option("--verbose", "-v", is_flag=True, help="List what was skipped and why.")
+@click.option("--verbose", "-v", is_flag=True, help="List what was skipped, why and where.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long to keep retrying a server that is down or failing (default 30; 0: try once).")
 @click.option("--install-schedule", is_flag=True, help="Sync every hour (cron; Task Scheduler command on Windows).")
 @click.option("--remove-schedule", is_flag=True, help="Stop the hourly sync.")
-def sync(source_names, since, full, dry_run, as_json, verbose, install_schedule, remove_schedule) -> None:
+def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_schedule, remove_schedule) -> None:
     """Upload new usage to burntop."""
     if install_schedule or remove_schedule:
         from burntop.client import schedule
@@ -213,25 +312,32 @@ def sync(source_names, since, full, dry_run, as_json, verbose, install_schedule,
             raise click.ClickException(str(exc))
         return
     from burntop.client import sync as syncing
-    from burntop.client.upload import Client
+    from burntop.client.render import sync_progress
+    from burntop.client.upload import DEFAULT_TIMEOUT, Client
 
     settings = cfg.load()
     if not settings.logged_in and not dry_run:
         raise click.ClickException("not logged in: run `burntop login` (or `burntop login --token <token>`, or set BURNTOP_TOKEN)")
     env, home = _env_home()
     sources = _sources(source_names)
-    client = None if dry_run else Client(settings.api_url, settings.token)
-    from burntop.client.render import sync_progress
-
-    with sync_progress(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = syncing.run(settings, sources, env, home, since=since, full=full, dry_run=dry_run,
-                             client=client, progress=progress)
-    _warn_skipped(report.skipped_lines, verbose, report.skipped_files)
+    with sync_progress(enabled=not as_json and sys.stderr.isatty()) as (progress, note):
+        client = None if dry_run else Client(settings.api_url, settings.token, on_retry=note,
+                                             timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+        try:
+            report = syncing.run(settings, sources, env, home, since=since, full=full, dry_run=dry_run,
+                                 client=client, progress=progress)
+        finally:
+            if client is not None:
+                client.close()
+    _warn_skipped(report.skipped_lines, verbose, report.places)
     if as_json:
         _print_json(report.as_json())
     else:
         from burntop.client.render import sync_summary
 
         sync_summary(report)
+    if report.rejected_token and settings.token_from_env:
+        click.echo("note: the token came from BURNTOP_TOKEN in your environment, which overrides a saved login",
+                   err=True)
     if not report.ok:
         sys.exit(1)

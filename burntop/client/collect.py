@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from burntop.client import sessions as session_rules
 from burntop.client.records import Record
 from burntop.pricing import Usage, cost_nanos, default_table
 from burntop.pricing.table import SHIPPED_PATH
 from burntop.client.stats import partial_sums
-from burntop.client.sources.base import ParseResult, Source, resume_offset, unchanged
+from burntop.client.sources.base import HOLD, ParseResult, Skips, Source, resume_offset, unchanged
 
-CACHE_VERSION = 3
+CACHE_VERSION = 6
 
 
 @dataclass
@@ -28,11 +29,18 @@ class FileBatch:
     checkpoint: dict
 
 
+Place = tuple[str, str, str, str]  # (source, path, "line 14" / "row 3" / "" for the whole file, reason)
+
+
 @dataclass
 class Collected:
     files: list[FileBatch] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)        # (source, reason) -> count
-    skipped_files: list[tuple[str, str, str]] = field(default_factory=list)  # (source, path, reason)
+    places: list[Place] = field(default_factory=list)        # where each problem was
+
+
+def _located(result: ParseResult, path: Path) -> list[tuple[str, str]]:
+    return result.skipped.located(path) if isinstance(result.skipped, Skips) else []
 
 
 def safe_parse(source: Source, path: Path, checkpoint: dict | None) -> tuple[ParseResult | None, str]:
@@ -45,13 +53,28 @@ def safe_parse(source: Source, path: Path, checkpoint: dict | None) -> tuple[Par
         return None, f"unknown format ({type(exc).__name__})"
 
 
+def carried(checkpoint: dict | None) -> dict | None:
+    """What of a checkpoint must survive a full re-read of its file (a source's ledger of what it
+    already counted, see vscode_tasks), or None."""
+    if checkpoint and "ledger" in checkpoint:
+        return {"ledger": checkpoint["ledger"]}
+    return None
+
+
 def read_new(sources: list[Source], env: Mapping[str, str], home: Path, checkpoints) -> Collected:
-    """For sync: what each file holds beyond its checkpoint; `checkpoints(source, path)` gives it."""
+    """For sync: what each file holds beyond its checkpoint; `checkpoints(source, path)` gives it.
+
+    A record marked ``extra[HOLD]`` is complete enough for `stats` but may still grow (a session
+    total): it is not sent, and its file keeps its old checkpoint so the next sync reads it again."""
     out = Collected()
     for source in sources:
         for path in source.discover(env, home):
             key = str(path)
             previous = checkpoints(source.name, key)
+            if source.sessions and previous and "sessions" not in previous:
+                # A checkpoint from before sessions were read: read the file once more from the start
+                # (the server skips the records it has) so its sessions count whole.
+                previous = carried(previous)
             try:
                 if previous and unchanged(path, previous):
                     continue
@@ -60,18 +83,24 @@ def read_new(sources: list[Source], env: Mapping[str, str], home: Path, checkpoi
             result, problem = safe_parse(source, path, previous)
             if result is None:
                 out.skipped[(source.name, problem)] += 1
-                out.skipped_files.append((source.name, key, problem))
+                out.places.append((source.name, key, "", problem))
                 continue
             for reason, n in result.skipped.items():
                 out.skipped[(source.name, reason)] += n
-            out.files.append(FileBatch(source.name, key, result.records, result.checkpoint))
+            out.places += [(source.name, key, where, reason) for reason, where in _located(result, path)]
+            records, checkpoint = result.records, result.checkpoint
+            if any(r.extra.get(HOLD) for r in records):
+                records = [r for r in records if not r.extra.get(HOLD)]
+                checkpoint = previous or {}
+            out.files.append(FileBatch(source.name, key, records, checkpoint))
     return out
 
 
 # --- the stats cache -------------------------------------------------------------------------------
 # A record is cached as a tuple (cheap to pickle and to aggregate):
 ROW_FIELDS = ("request_id", "epoch", "model", "input", "output", "cache_creation", "cache_read",
-              "cache_1h", "reasoning", "logged_cost", "session_id", "project", "model_estimated", "cost_nanos")
+              "cache_1h", "reasoning", "logged_cost", "session_id", "project", "model_estimated", "cost_nanos",
+              "priority")
 
 
 def to_row(r: Record, table=None) -> tuple:
@@ -83,20 +112,19 @@ def to_row(r: Record, table=None) -> tuple:
     return (r.request_id, r.timestamp.timestamp(), intern(r.model), r.input_tokens, r.output_tokens,
             r.cache_creation_tokens, r.cache_read_tokens, r.cache_creation_1h_tokens, r.reasoning_tokens,
             r.logged_cost, r.session_id and intern(r.session_id), r.project and intern(r.project),
-            r.model_estimated, nanos)
+            r.model_estimated, nanos, r.priority)
 
 
 def from_row(source: str, row: tuple, _utc=timezone.utc, _at=datetime.fromtimestamp) -> Record:
     # Positional: this runs once per cached record when a source is re-merged.
     return Record(source, row[0], _at(row[1], _utc), row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                  row[9], row[10], row[11], None, row[12])
+                  row[9], row[10], row[11], None, row[12], None, None, row[14])
 
 
 class ParseCache:
     """Per source, three pickles in the config dir's cache folder: an index {path: (checkpoint, skip
-    reasons)}, each file's rows {path: rows}, and the partial sums of the merged rows. A run where
-    nothing changed loads only the index and the partial sums."""
-
+    reasons, units seen, in-file folds, notes)}, each file's rows {path: rows}, and the partial sums of
+    the merged rows. A run where nothing changed loads only the index and the partial sums."""
 
     def __init__(self, folder: Path):
         self.folder = folder / "cache"
@@ -140,9 +168,11 @@ def _parse_to_rows(job: tuple) -> tuple:
     source = select([source_name])[0]
     result, problem = safe_parse(source, Path(key), checkpoint)
     if result is None:
-        return key, None, problem, None, None
+        return key, None, problem, None
     table = default_table()
-    return key, result.checkpoint, "", dict(result.skipped), [to_row(r, table) for r in result.records]
+    entry = (result.checkpoint, dict(result.skipped), result.seen, dict(result.folded), dict(result.notes),
+             _located(result, Path(key)))
+    return key, entry, "", [to_row(r, table) for r in result.records]
 
 
 def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tuple]:
@@ -159,14 +189,17 @@ def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tup
         return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
 
 
-def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache) -> tuple[dict, Counter]:
+def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache,
+             sessions: dict | None = None) -> tuple[dict, Skips]:
     """For stats: the partial sums (see stats.partial_sums) of every source's deduplicated records,
-    re-parsing only files that changed since they were cached."""
+    re-parsing only files that changed since they were cached; and what was skipped, (source, reason)
+    -> count, with `.places` (see Collected.places). A `sessions` dict receives each source's session
+    totals (source -> session -> sessions.Totals)."""
     combined: dict[tuple, list] = {}
-    skipped: Counter = Counter()
+    skipped = Skips()
     for source in sources:
         old_index = cache.load(source.name, "index") or {}
-        index: dict[str, tuple[dict, dict]] = {}
+        index: dict[str, tuple] = {}  # path -> (checkpoint, skip reasons, seen, folded, notes, places)
         jobs: list[tuple[str, dict | None]] = []
         appended: set[str] = set()
         for path in source.discover(env, home):
@@ -181,47 +214,62 @@ def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: P
             if same:
                 index[key] = entry
                 continue
-            jobs.append((key, entry[0] if appending else None))
+            jobs.append((key, entry[0] if appending else carried(entry and entry[0])))
             if appending:
                 appended.add(key)
         fresh: dict[str, list[tuple]] = {}
-        for key, checkpoint, problem, reasons, rows in _parse_many(source, jobs):
-            if checkpoint is None:
+        for key, entry, problem, rows in _parse_many(source, jobs):
+            if entry is None:
                 skipped[(source.name, problem)] += 1
+                skipped.places.append((source.name, key, "", problem))
                 continue
             if key in appended:
-                reasons = dict(Counter(old_index[key][1]) + Counter(reasons))
-            index[key] = (checkpoint, reasons)
+                entry = _add_entries(old_index[key], entry)
+            index[key] = entry
             fresh[key] = rows
-        for _, reasons in index.values():
-            for reason, n in reasons.items():
+        for key, entry in index.items():
+            for reason, n in entry[1].items():
                 skipped[(source.name, reason)] += n
+            skipped.places += [(source.name, key, where, reason) for reason, where in entry[5]]
         partials = cache.load(source.name, "partials") if not fresh and index.keys() == old_index.keys() else None
         if partials is None:
             partials = _remerge(source, cache, index, fresh, appended)
         combined.update(partials)  # keys hold the source, so sources never collide
+        if sessions is not None:
+            sessions[source.name] = session_rules.combine(entry[0].get("sessions") for entry in index.values())
     return combined, skipped
+
+
+def _add_entries(old: tuple, new: tuple) -> tuple:
+    """The index entry of a file read in two parts: the new checkpoint, the counts of both reads."""
+    seen = None if old[2] is None or new[2] is None else old[2] + new[2]
+    return (new[0], dict(Counter(old[1]) + Counter(new[1])), seen, dict(Counter(old[3]) + Counter(new[3])),
+            dict(Counter(old[4]) + Counter(new[4])), old[5] + new[5])
+
+
+def merge_rows(source: Source, every: list[tuple], table=None) -> list[tuple]:
+    """The source's rows with copies of one response merged (see Source.merge)."""
+    keys = {source.merge_key(row[0]) for row in every}
+    if len(keys) == len(every):
+        return every  # nothing to merge
+    records: list[Record] = []
+    rows_of: dict[int, tuple] = {}
+    for row in every:
+        record = from_row(source.name, row)
+        rows_of[id(record)] = row
+        records.append(record)
+    return [rows_of.get(id(r)) or to_row(r, table) for r in source.merge(records)]
 
 
 def _remerge(source: Source, cache: ParseCache, index: dict, fresh: dict, appended: set) -> dict:
     """Merge cached rows of unchanged files with the fresh parses; return (and cache) their partial sums."""
     table = default_table()
-    old_rows = cache.load(source.name, "rows") or {} if len(fresh) < len(index) else {}
+    # Unchanged files and files read only from their old end both need their cached rows.
+    old_rows = cache.load(source.name, "rows") or {} if len(fresh) < len(index) or appended else {}
     file_rows: dict[str, list[tuple]] = {}
     for key in index:
         file_rows[key] = (old_rows.get(key, []) if key in appended or key not in fresh else []) + fresh.get(key, [])
-    every = [row for rows in file_rows.values() for row in rows]
-    keys = {source.merge_key(row[0]) for row in every}
-    if len(keys) == len(every):
-        merged = every  # nothing to merge
-    else:
-        records: list[Record] = []
-        rows_of: dict[int, tuple] = {}
-        for row in every:
-            record = from_row(source.name, row)
-            rows_of[id(record)] = row
-            records.append(record)
-        merged = [rows_of.get(id(r)) or to_row(r, table) for r in source.merge(records)]
+    merged = merge_rows(source, [row for rows in file_rows.values() for row in rows], table)
     partials = partial_sums({source.name: merged})
     cache.save(source.name, index=index, rows=file_rows, partials=partials)
     return partials

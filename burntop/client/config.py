@@ -36,6 +36,29 @@ def write_private(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def tighten(folder: Path) -> list[str]:
+    """Make an existing config dir 0700 and its files 0600 (a folder made by hand, or by an older
+    burntop, may be 0755): the token and the parse cache's raw paths are nobody else's business.
+    Returns what could not be tightened."""
+    failed: list[str] = []
+    try:
+        items = [(folder, 0o700)]
+        if folder.is_dir():
+            for item in [*folder.iterdir(), *((folder / "cache").iterdir() if (folder / "cache").is_dir() else ())]:
+                items.append((item, 0o700 if item.is_dir() else 0o600))
+    except OSError:
+        return failed
+    for item, mode in items:
+        try:
+            if item.is_symlink() or not item.exists():
+                continue
+            if item.stat().st_mode & 0o777 & ~mode:
+                item.chmod(mode)
+        except OSError:
+            failed.append(str(item))
+    return failed
+
+
 def read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

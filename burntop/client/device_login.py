@@ -120,19 +120,19 @@ def run(api_url: str, *, browser: bool, terminal: bool) -> dict:
     """The whole device login: get a code, show it, open the browser, and wait for the decision."""
     from burntop.client.upload import make_session
 
-    session = make_session(retries=2)
-    code = request_code(session, api_url, client_name())
-    console = None
-    if terminal:
-        from rich.console import Console
+    with make_session(retries=2) as session:
+        code = request_code(session, api_url, client_name())
+        console = None
+        if terminal:
+            from rich.console import Console
 
-        console = Console()
-    show_code(code, console)
-    if browser and open_browser(code.verification_uri_complete):
-        click.echo("Opened your browser; waiting for you to approve (Ctrl-C to cancel).")
-    else:
-        click.echo("Waiting for you to approve in the browser (Ctrl-C to cancel).")
-    if console is None:
-        return poll(session, api_url, code)
-    with console.status("Waiting for approval…"):
-        return poll(session, api_url, code)
+            console = Console()
+        show_code(code, console)
+        if browser and open_browser(code.verification_uri_complete):
+            click.echo("Opened your browser; waiting for you to approve (Ctrl-C to cancel).")
+        else:
+            click.echo("Waiting for you to approve in the browser (Ctrl-C to cancel).")
+        if console is None:
+            return poll(session, api_url, code)
+        with console.status("Waiting for approval…"):
+            return poll(session, api_url, code)

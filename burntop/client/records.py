@@ -28,15 +28,17 @@ class Record:
     model_estimated: bool = False      # the model is a documented default, not read from the log
     latency_ms: int | None = None
     success: bool | None = None
+    priority: int = 0                  # among copies of one response the higher wins (e.g. the main-chain copy)
     extra: dict = field(default_factory=dict)  # parser-private, never uploaded
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_creation_tokens + self.cache_read_tokens
 
-    def usage_size(self) -> tuple[int, int]:
-        """Ordering used to keep 'the largest usage' among duplicates of one response."""
-        return (self.total_tokens, self.output_tokens)
+    def usage_size(self) -> tuple[int, int, int]:
+        """Ordering used to keep one copy among duplicates of one response: the preferred copy, then
+        the largest usage."""
+        return (self.priority, self.total_tokens, self.output_tokens)
 
     def to_payload(self, salt: str, machine_id: str | None = None) -> dict:
         """The JSON record POST /api/sync takes: no paths, no text, the project as a salted hash."""
@@ -70,7 +72,8 @@ def hash_text(salt: str, text: str) -> str:
 
 
 def keep_largest(records: list[Record]) -> list[Record]:
-    """One record per request_id, keeping the one with the largest usage (streaming replays, resumes)."""
+    """One record per request_id, keeping the preferred copy, else the one with the largest usage
+    (streaming replays, resumes)."""
     best: dict[str, Record] = {}
     for record in records:
         current = best.get(record.request_id)

@@ -1,4 +1,5 @@
-"""Terminal output: rich tables and a progress bar on a terminal, plain lines otherwise."""
+"""Terminal output: rich tables and a progress bar on a terminal, plain lines otherwise. Every number
+and time goes through burntop.format, so it reads as it does on the website."""
 from __future__ import annotations
 
 import sys
@@ -6,9 +7,7 @@ from contextlib import contextmanager
 
 import click
 
-
-def _tokens(n: int) -> str:
-    return f"{n:,}"
+from burntop.format import duration, number, plural, usd
 
 
 def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
@@ -25,15 +24,21 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
         table.add_column("Models", overflow="fold")
     for label, field in (("Input", "inputTokens"), ("Output", "outputTokens"), ("Cache write", "cacheCreationTokens"),
                          ("Cache read", "cacheReadTokens"), ("Total tokens", "totalTokens")):
-        table.add_column(label, justify="right", footer=_tokens(totals[field]))
-    table.add_column("Cost (USD)", justify="right", footer=f"${totals['totalCost']:,.2f}")
+        table.add_column(label, justify="right", footer=number(totals[field]))
+    table.add_column("Cost (USD)", justify="right", footer=usd(totals["totalCost"]))
+    if by == "session":
+        for label, field, shown in (("Active", "activeSeconds", duration), ("Commits", "commits", number),
+                                    ("Lines", "linesOfCode", number)):
+            table.add_column(label, justify="right", footer=shown(totals.get(field, 0)))
     for item in items:
         cells = [str(item[key])]
         if by not in ("model",):
             cells.append(", ".join(item["modelsUsed"]))
-        cells += [_tokens(item[f]) for f in ("inputTokens", "outputTokens", "cacheCreationTokens",
-                                             "cacheReadTokens", "totalTokens")]
-        cells.append(f"${item['totalCost']:,.2f}")
+        cells += [number(item[f]) for f in ("inputTokens", "outputTokens", "cacheCreationTokens",
+                                            "cacheReadTokens", "totalTokens")]
+        cells.append(usd(item["totalCost"]))
+        if by == "session":
+            cells += [duration(item["activeSeconds"]), number(item["commits"]), number(item["linesOfCode"])]
         table.add_row(*cells)
     console = Console()
     if not items:
@@ -41,26 +46,33 @@ def stats_table(report: dict, by: str, tz: str, mode: str) -> None:
         return
     console.print(table)
     if totals.get("estimatedModelRecords"):
-        console.print(f"[yellow]{totals['estimatedModelRecords']:,} record(s) did not name their model; "
+        n = totals["estimatedModelRecords"]
+        console.print(f"[yellow]{plural(n, 'record')} did not name {'its' if n == 1 else 'their'} model; "
                       "each tool's documented default model was assumed.[/yellow]")
     if totals.get("unpricedRecords"):
-        console.print(f"[yellow]{totals['unpricedRecords']:,} record(s) use a model without a known price "
-                      "and count $0.[/yellow]")
+        n = totals["unpricedRecords"]
+        console.print(f"[yellow]{plural(n, 'record')} {'uses' if n == 1 else 'use'} a model without a known "
+                      f"price and {'counts' if n == 1 else 'count'} $0.[/yellow]")
 
 
 @contextmanager
 def sync_progress(enabled: bool):
-    """Yield a progress callback: a rich bar on a terminal, plain lines otherwise."""
+    """Yield (progress, note): progress(source, sent, total) draws a rich bar on a terminal (plain lines
+    otherwise); note(text) prints a line above it (a retry, say) on stderr."""
+    def say(text: str) -> None:
+        click.echo(text, err=True)
+
     if not enabled:
         def plain(source: str, sent: int, total: int) -> None:
-            click.echo(f"{source}: sent {sent:,}/{total:,} records", err=True)
+            click.echo(f"{source}: sent {number(sent)}/{plural(total, 'record')}", err=True)
 
-        yield plain
+        yield plain, say
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=False) as bar:
+                  console=Console(stderr=True), transient=False) as bar:
         tasks: dict[str, int] = {}
 
         def update(source: str, sent: int, total: int) -> None:
@@ -68,7 +80,7 @@ def sync_progress(enabled: bool):
                 tasks[source] = bar.add_task(source, total=total)
             bar.update(tasks[source], completed=sent)
 
-        yield update
+        yield update, lambda text: bar.console.print(text, markup=False, highlight=False)
 
 
 def sync_summary(report) -> None:
@@ -78,14 +90,23 @@ def sync_summary(report) -> None:
         if not s.files and not s.records and not s.error:
             continue
         if report.dry_run:
-            click.echo(f"{s.source:<12} {s.records:,} record(s) from {s.files} file(s) would be sent")
+            sessions = f" and {plural(s.sessions, 'session')}" if s.sessions else ""
+            click.echo(f"{s.source:<12} {plural(s.records, 'record')}{sessions} from {plural(s.files, 'file')} "
+                       "would be sent")
+        elif s.error and s.error.startswith("not sent"):
+            click.echo(f"{s.source:<12} {s.error}", err=True)
         elif s.error:
-            click.echo(f"{s.source:<12} stopped after {s.batches} batch(es): {s.error}", err=True)
+            click.echo(f"{s.source:<12} stopped after {plural(s.batches, 'batch', 'batches')}: {s.error}", err=True)
         else:
-            click.echo(f"{s.source:<12} {s.added:,} added, {s.skipped:,} already on the server")
+            click.echo(f"{s.source:<12} {number(s.added)} added, {number(s.skipped)} already on the server")
     if not any(s.files or s.records or s.error for s in report.sources):
         click.echo("nothing new to sync")
-    if not report.ok:
+    for line in report.game.lines():
+        click.echo(line)
+    if report.rejected_token:
+        click.echo("the server rejected your token (revoked, or from another server): log in again with "
+                   "`burntop login`; what was acknowledged before is saved", err=True)
+    elif not report.ok:
         click.echo("sync incomplete: what was acknowledged is saved; run `burntop sync` again to resume",
                    err=True)
     sys.stdout.flush()

@@ -81,8 +81,10 @@ def _add(target: list, sums: list, mode: str) -> None:
 
 
 def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", since: date | None = None,
-              until: date | None = None, mode: str = "auto") -> dict:
-    """Group the partial sums; the result is JSON-ready, shaped like ccusage's daily report for --by day."""
+              until: date | None = None, mode: str = "auto", sessions: dict | None = None) -> dict:
+    """Group the partial sums; the result is JSON-ready, shaped like ccusage's daily report for --by day.
+    With --by session, each session also carries its active time, commits and lines of code from
+    `sessions` (source -> session id -> client.sessions.Totals; zeros for a source without them)."""
     zone = ZoneInfo(tz)
     day_cache: dict[int, date] = {}
     groups: dict[str, dict[str, list]] = {}   # key -> model -> [4 token sums, reasoning, cost, records, unpriced]
@@ -119,9 +121,14 @@ def aggregate(partials: dict[tuple, list], by: str = "day", tz: str = "UTC", sin
             item["source"] = source
             item["firstActivity"] = datetime.fromtimestamp(first, zone).isoformat()
             item["lastActivity"] = datetime.fromtimestamp(last, zone).isoformat()
+            found = (sessions or {}).get(source, {}).get(key)
+            item.update(found.as_json() if found else {"activeSeconds": 0, "commits": 0, "linesOfCode": 0})
         items.append(item)
-    return {GROUPINGS[by]: items, "totals": {**_summary(totals), "records": totals[6], "unpricedRecords": totals[7],
-                                             "estimatedModelRecords": estimated}}
+    summary = {**_summary(totals), "records": totals[6], "unpricedRecords": totals[7], "estimatedModelRecords": estimated}
+    if by == "session":
+        for field in ("activeSeconds", "commits", "linesOfCode"):
+            summary[field] = sum(item[field] for item in items)
+    return {GROUPINGS[by]: items, "totals": summary}
 
 
 def _key(by: str, day: date, source: str, model: str, session: str | None) -> str:

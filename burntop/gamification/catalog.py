@@ -17,22 +17,45 @@ if TYPE_CHECKING:
 CATEGORIES = ("onboarding", "usage", "social", "streaks", "efficiency", "diversity", "milestones", "special")
 RARITIES = ("common", "rare", "epic", "legendary")
 
-# How each measured number reads in a condition ("1,000,000 tokens").
-LABELS = {
-    "records": "{n} responses", "total_tokens": "{n} tokens", "output_tokens": "{n} output tokens",
-    "reasoning_tokens": "{n} reasoning tokens", "cache_read_tokens": "{n} tokens read from cache",
-    "cache_creation_tokens": "{n} tokens written to cache", "cost_usd": "${n} spent",
-    "best_day_tokens": "{n} tokens in one day", "night_records": "{n} responses between 00:00 and 05:00",
-    "weekend_active_days": "{n} weekend days", "active_days": "{n} active days",
+# How each measured number reads in a condition ("1,000,000 tokens"): one form, or (one, other) for a
+# noun that agrees with the number.
+LABELS: dict[str, str | tuple[str, str]] = {
+    "records": ("{n} response", "{n} responses"), "total_tokens": ("{n} token", "{n} tokens"),
+    "output_tokens": ("{n} output token", "{n} output tokens"),
+    "reasoning_tokens": ("{n} reasoning token", "{n} reasoning tokens"),
+    "cache_read_tokens": ("{n} token read from cache", "{n} tokens read from cache"),
+    "cache_creation_tokens": ("{n} token written to cache", "{n} tokens written to cache"),
+    "cost_usd": "${n} spent", "best_day_tokens": ("{n} token in one day", "{n} tokens in one day"),
+    "night_records": ("{n} response between 00:00 and 05:00", "{n} responses between 00:00 and 05:00"),
+    "weekend_active_days": ("{n} weekend day", "{n} weekend days"),
+    "active_days": ("{n} active day", "{n} active days"),
     "longest_streak": "{n}-day usage streak", "login_streak": "{n}-day visit streak",
-    "distinct_models": "{n} models", "distinct_sources": "{n} tools", "distinct_providers": "{n} providers",
-    "distinct_hours": "{n} hours of the day", "cache_efficiency_pct": "{n}% cache efficiency",
-    "outcome_count": "{n} responses with an outcome", "success_rate_pct": "{n}% success rate",
-    "commits": "{n} commits", "coding_sessions": "{n} coding sessions", "followers": "{n} followers",
-    "following": "{n} people followed", "referrals": "{n} referrals", "profile_fields": "{n} profile fields",
-    "public_api_enabled": "public API on", "pinned": "{n} pinned achievement", "days_since_signup":
-    "{n} days since joining", "signed_up_early": "joined before July 2027", "leap_days_active": "active on 29 February",
+    "distinct_models": ("{n} model", "{n} models"), "distinct_sources": ("{n} tool", "{n} tools"),
+    "distinct_providers": ("{n} provider", "{n} providers"),
+    "distinct_hours": ("{n} hour of the day", "{n} hours of the day"),
+    "cache_efficiency_pct": "{n}% cache efficiency",
+    "outcome_count": ("{n} response with an outcome", "{n} responses with an outcome"),
+    "success_rate_pct": "{n}% success rate", "commits": ("{n} commit", "{n} commits"),
+    "coding_sessions": ("{n} coding session", "{n} coding sessions"),
+    "followers": ("{n} follower", "{n} followers"), "following": ("{n} person followed", "{n} people followed"),
+    "referrals": ("{n} referral", "{n} referrals"), "profile_fields": ("{n} profile field", "{n} profile fields"),
+    "public_api_enabled": "public API on", "pinned": ("{n} pinned achievement", "{n} pinned achievements"),
+    "days_since_signup": ("{n} day since joining", "{n} days since joining"),
+    "signed_up_early": "joined before July 2027", "leap_days_active": "active on 29 February",
 }
+
+
+def phrase(metric: str, count: int | float, shown: str) -> str:
+    """A metric's label for count, with count written as shown: ("followers", 1, "1") -> "1 follower"."""
+    forms = LABELS[metric]
+    template = forms if isinstance(forms, str) else forms[0] if count == 1 else forms[1]
+    return template.format(n=shown)
+
+
+def counted(metric: str) -> bool:
+    """Whether a metric's label shows a number (a yes/no condition such as "public API on" does not)."""
+    forms = LABELS[metric]
+    return "{n}" in (forms if isinstance(forms, str) else forms[1])
 
 
 @dataclass(frozen=True)
@@ -47,12 +70,7 @@ class Requirement:
         return self.current(snapshot) >= self.target
 
     def label(self) -> str:
-        text = LABELS[self.metric].format(n=f"{self.target:,}")
-        if self.target == 1:  # "1 response", not "1 responses"
-            text = text.replace("responses", "response").replace("tokens", "token").replace("days", "day").replace("tools", "tool") \
-                .replace("models", "model").replace("referrals", "referral").replace("followers", "follower") \
-                .replace("commits", "commit").replace("sessions", "session").replace("people", "person")
-        return text
+        return phrase(self.metric, self.target, f"{self.target:,}")
 
 
 @dataclass(frozen=True)

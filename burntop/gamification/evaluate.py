@@ -42,6 +42,8 @@ class Outcome:
     leveled_up: bool
     new_level: int | None
     activities: list[int] = field(default_factory=list)  # ids of the activity rows created, for live fan-out
+    xp_centi: int = 0         # the user's XP after this evaluation, in hundredths
+    xp_gained_centi: int = 0  # what this evaluation added
 
 
 NOTHING = Outcome(unlocked=[], leveled_up=False, new_level=None)
@@ -75,11 +77,11 @@ def ensure_catalog() -> None:
         state["catalog_synced"] = True
 
 
-def _lock_user(user_id: int) -> int:
-    """Take the user's evaluation lock and return the level it guards."""
+def _lock_user(user_id: int) -> tuple[int, int]:
+    """Take the user's evaluation lock and return the level and XP (hundredths) it guards."""
     users = User.__table__
     db.session.execute(users.update().where(users.c.id == user_id).values(level=users.c.level))
-    return db.session.scalar(select(users.c.level).where(users.c.id == user_id))
+    return tuple(db.session.execute(select(users.c.level, users.c.xp_centi).where(users.c.id == user_id)).one())
 
 
 def _insert_unlocks(user_id: int, snapshot: Snapshot, now: datetime) -> tuple[list[str], set[str]]:
@@ -121,7 +123,7 @@ def _award_cumulative(user_id: int, awards: dict[str, tuple[str, int]], now: dat
     db.session.execute(stmt, rows)
 
 
-def _evaluate_locked(user_id: int, old_level: int, now: datetime) -> Outcome:
+def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datetime) -> Outcome:
     snapshot = build_snapshot(user_id, now)
     unlocked, all_unlocked = _insert_unlocks(user_id, snapshot, now)
     once = {f"achievement:{i}": ("achievement", BY_ID[i].xp_reward * 100) for i in all_unlocked if i in BY_ID}
@@ -149,7 +151,7 @@ def _evaluate_locked(user_id: int, old_level: int, now: datetime) -> Outcome:
     if leveled_up:
         activities += record_level_up(user_id, level, rules.level_title(level), now)
     return Outcome(unlocked=unlocked, leveled_up=leveled_up, new_level=level if leveled_up else None,
-                   activities=activities)
+                   activities=activities, xp_centi=xp_centi, xp_gained_centi=max(xp_centi - old_xp_centi, 0))
 
 
 def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
@@ -160,9 +162,9 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
     ensure_catalog()
     now = now or utcnow()
     try:
-        old_level = _lock_user(user_id)
+        old_level, old_xp_centi = _lock_user(user_id)
         result = change() if change else None
-        outcome = _evaluate_locked(user_id, old_level, now)
+        outcome = _evaluate_locked(user_id, old_level, old_xp_centi, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -204,13 +206,15 @@ def evaluate_after_commit(user_id: int) -> Outcome:
         log.exception("evaluating user %s failed after a commit; a job will retry it", user_id)
     try:
         evaluate_later(user_id)
+        unchanged = Outcome(unlocked=[], leveled_up=False, new_level=None, xp_centi=int(
+            db.session.scalar(select(User.xp_centi).where(User.id == user_id)) or 0))
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("could not record the evaluation of user %s for a retry", user_id)
         return NOTHING
     pending.dispatch(KIND, user_id)
-    return NOTHING
+    return unchanged
 
 
 @profile_changed.connect

@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, flash, has_request_context, make_response, 
                    url_for)
 from flask_login import current_user, login_required
 
-from burntop.format import compact
+from burntop.format import compact, number
 from burntop.gamification import catalog, rules, showcase
 
 bp = Blueprint("achievements", __name__)
@@ -41,14 +41,14 @@ def _helpers():
 def progress_view(a: catalog.AchievementDef, progress: dict) -> dict:
     """How a locked achievement's progress reads: '1.4M / 10M tokens', with its percentage."""
     requirement = next((r for r in a.requirements if r.target == progress["target"]), a.requirements[0])
-    template = catalog.LABELS[requirement.metric]
     percent = round(progress["percentage"] * 100)
-    if "{n}" not in template:  # a yes/no condition ("public API on") has no count to show
-        text = f"Not yet: {template}"
+    if not catalog.counted(requirement.metric):  # a yes/no condition ("public API on") has no count to show
+        text = f"Not yet: {catalog.phrase(requirement.metric, 1, '')}"
     else:
         unit = "$" if requirement.metric == "cost_usd" else ""
         pct = "%" if requirement.metric.endswith("_pct") else ""
-        text = f"{unit}{compact(progress['current'])}{pct} / {template.format(n=compact(requirement.target))}"
+        target = catalog.phrase(requirement.metric, requirement.target, compact(requirement.target))
+        text = f"{unit}{compact(progress['current'])}{pct} / {target}"
     return {"text": text, "percent": percent, "label": f"Progress toward {a.name}: {text}"}
 
 
@@ -115,7 +115,7 @@ def pin(achievement_id: str):
     if not _htmx_swap():
         flash(error or message, "error" if error else "success")
         for a in new:
-            flash(f"Achievement unlocked: {a.icon} {a.name} (+{a.xp_reward} XP)", "success")
+            flash(f"Achievement unlocked: {a.name} (+{number(a.xp_reward)} XP)", "success")
         return redirect(url_for(".showcase_page"), 303)
     return render_template("achievements/_pin_response.html", error=error, error_id=achievement_id,
                            message=message, new=new, **_showcase_context())

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from burntop.accounts.profile import account_deleted, profile_changed
+from burntop.client.sources import all_sources
+from burntop.links import base_url
 from burntop.stats.totals import forget_landing_showcase, global_totals, landing_showcase
 
 bp = Blueprint("home", __name__)
@@ -18,7 +20,9 @@ def _forget_landing_cache(sender, **_details) -> None:
 
 @bp.get("/")
 def index():
-    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase())
+    tools = [(source.name, source.label) for source in all_sources()]
+    return render_template("home/index.html", totals=global_totals(), showcase=landing_showcase(), tools=tools,
+                           server=base_url())
 
 
 @bp.get("/partials/global-totals")

@@ -4,9 +4,10 @@ from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
 from burntop.models.jobs import PendingJob
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
 from burntop.models.usage import CodingSession, DailyRollup, UsageHour, UsageRecord
-from burntop.models.users import ApiToken, User
+from burntop.models.users import ApiToken, Avatar, User, UserSession
 
 __all__ = [
-    "Achievement", "AchievementUnlock", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession", "DailyRollup",
-    "Follow", "Notification", "PendingJob", "Referral", "ReferralClick", "UsageHour", "UsageRecord", "User", "XpEvent",
+    "Achievement", "AchievementUnlock", "Avatar", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession",
+    "DailyRollup", "Follow", "Notification", "PendingJob", "Referral", "ReferralClick", "UsageHour", "UsageRecord",
+    "User", "UserSession", "XpEvent",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from burntop.extensions import db
 from burntop.models.types import BigId, UTCDateTime, utcnow
+from burntop.models.users import NEVER_REUSE_IDS
 
 
 class EmailCode(db.Model):
@@ -31,11 +32,14 @@ class DeviceGrant(db.Model):
     """An OAuth 2.0 device authorization grant (RFC 8628) for `burntop login`."""
 
     __tablename__ = "device_grants"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     device_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_code: Mapped[str] = mapped_column(String(16), unique=True)
     client_name: Mapped[str] = mapped_column(String(100))
+    # Shown on the approval page (RFC 8628 §5.4); kept only while the grant is undecided.
+    requester_ip: Mapped[str | None] = mapped_column(String(45))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, approved, denied, used
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     interval: Mapped[int] = mapped_column(Integer, default=5)

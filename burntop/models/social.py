@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from burntop.extensions import db
 from burntop.models.types import BigId, UTCDateTime, utcnow
+from burntop.models.users import NEVER_REUSE_IDS
 
 
 class Follow(db.Model):
@@ -29,7 +30,7 @@ class Follow(db.Model):
 
 class Activity(db.Model):
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_user_id_id", "user_id", "id"),)
+    __table_args__ = (Index("ix_activities_user_id_id", "user_id", "id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -42,7 +43,7 @@ class Activity(db.Model):
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read"),)
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -68,11 +69,14 @@ class Referral(db.Model):
 
 
 class ReferralClick(db.Model):
+    """A click on someone's referral link, counted once per visitor address and clock hour."""
+
     __tablename__ = "referral_clicks"
-    __table_args__ = (UniqueConstraint("referrer_id", "visitor_hash"),)
+    __table_args__ = (UniqueConstraint("referrer_id", "visitor_hash", "hour"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    visitor_hash: Mapped[str] = mapped_column(String(64))
+    visitor_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the visitor's IP address
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)  # the UTC hour of the click, for "once an hour"
     converted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,15 +4,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from burntop.extensions import db
-from burntop.models.types import UTCDateTime, utcnow
+from burntop.models.types import BigId, UTCDateTime, utcnow
+
+# SQLite hands a deleted row's id to the next insert unless the table says AUTOINCREMENT; ids that reach a
+# browser, a client or a URL must never name someone else later (PostgreSQL sequences never reuse).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(39), unique=True)
@@ -21,6 +26,8 @@ class User(UserMixin, db.Model):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     github_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     image: Mapped[str | None] = mapped_column(String(500))
+    # The fetched, re-encoded copy of `image` that pages show (burntop.accounts.avatars); None: initials.
+    avatar_digest: Mapped[str | None] = mapped_column(String(64))
     bio: Mapped[str | None] = mapped_column(String(500))
     location: Mapped[str | None] = mapped_column(String(100))
     website: Mapped[str | None] = mapped_column(String(200))
@@ -55,6 +62,7 @@ class ApiToken(db.Model):
     """A hashed API key or CLI token; the plaintext is shown once at creation."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -66,3 +74,28 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """A signed-in browser: its cookie carries a random id, stored here only as a SHA-256 hash."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "Firefox on macOS": enough to recognise a browser in the list, nothing that identifies a person.
+    user_agent: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Avatar(db.Model):
+    """A profile picture fetched from an allowed host and re-encoded, stored once per content digest."""
+
+    __tablename__ = "avatars"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Referrals (spec 000): codes, clicks counted once per visitor, the referral graph and its stats."""
+"""Referrals (spec 000): codes, clicks counted once per visitor address an hour, the referral graph, its stats."""
 from __future__ import annotations
 
 import hashlib
@@ -37,18 +37,21 @@ def referrer_by_code(code: str) -> User | None:
     return db.session.scalar(select(User).where(User.referral_code == normalize_code(code)))
 
 
-def visitor_hash(secret: str, ip: str, user_agent: str) -> str:
-    """Who clicked, as a keyed hash: the same browser on the same address gives the same value, and
-    neither the address nor the browser can be read back from it."""
-    return hmac.new(secret.encode(), f"{ip}\n{user_agent}".encode(), hashlib.sha256).hexdigest()
+def visitor_hash(secret: str, ip: str) -> str:
+    """Who clicked, as a keyed hash of their IP address: the address cannot be read back from it.
+
+    Not the User-Agent too: changing it is free, so it would let one visitor count as many."""
+    return hmac.new(secret.encode(), f"referral-visitor\n{ip}".encode(), hashlib.sha256).hexdigest()
 
 
 def record_click(referrer_id: int, visitor: str, now: datetime | None = None) -> bool:
-    """Count a visitor's click on a referral link once; True when this call counted it. Commits."""
+    """Count a click on a referral link once per visitor address and clock hour; True when this call
+    counted it. Commits."""
+    now = now or utcnow()
     table = ReferralClick.__table__
-    stmt = (_insert(table).values(referrer_id=referrer_id, visitor_hash=visitor, converted=False,
-                                  created_at=now or utcnow())
-            .on_conflict_do_nothing(index_elements=["referrer_id", "visitor_hash"]).returning(table.c.id))
+    stmt = (_insert(table).values(referrer_id=referrer_id, visitor_hash=visitor, converted=False, created_at=now,
+                                  hour=now.replace(minute=0, second=0, microsecond=0))
+            .on_conflict_do_nothing(index_elements=["referrer_id", "visitor_hash", "hour"]).returning(table.c.id))
     counted = db.session.execute(stmt).first() is not None
     db.session.commit()
     return counted
@@ -89,8 +92,9 @@ def _check_and_insert(user_id: int, code: str, visitor: str, now: datetime) -> N
         raise ReferralError(400, "That referral would make a loop: this account is already above "
                                  f"{referrer.username} in the referral chain.")
     db.session.add(Referral(referrer_id=referrer.id, referred_id=user_id, created_at=now))
-    db.session.execute(update(ReferralClick).where(ReferralClick.referrer_id == referrer.id,
-                                                   ReferralClick.visitor_hash == visitor).values(converted=True))
+    latest_click = select(func.max(ReferralClick.id)).where(ReferralClick.referrer_id == referrer.id,
+                                                            ReferralClick.visitor_hash == visitor).scalar_subquery()
+    db.session.execute(update(ReferralClick).where(ReferralClick.id == latest_click).values(converted=True))
     db.session.flush()
 
 

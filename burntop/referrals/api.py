@@ -9,6 +9,7 @@ from burntop import referrals
 from burntop.accounts.auth import api_auth_required
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.links import base_url
 
 api_bp = Blueprint("referrals_api", __name__, url_prefix="/api/referrals")
 
@@ -33,15 +34,14 @@ def _code_from_body() -> str:
 
 
 def _visitor() -> str:
-    return referrals.visitor_hash(current_app.config["SECRET_KEY"], request.remote_addr or "",
-                                  request.headers.get("User-Agent", ""))
+    return referrals.visitor_hash(current_app.config["SECRET_KEY"], request.remote_addr or "")
 
 
 @api_bp.get("/code")
 @api_auth_required
 def code():
     user_code = g.api_user.referral_code
-    return jsonify({"code": user_code, "url": f"{current_app.config['BURNTOP_BASE_URL']}?ref={user_code}"})
+    return jsonify({"code": user_code, "url": f"{base_url()}?ref={user_code}"})
 
 
 @api_bp.post("/click")

@@ -1,14 +1,19 @@
-"""Settings pages: profile, privacy, time zone, keys and devices, public API, export, account deletion."""
+"""Settings pages: profile, privacy, time zone, sessions, keys and devices, public API, export, deletion."""
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
                    stream_with_context, url_for)
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from burntop.accounts import profile as account
+from burntop.accounts import sessions as browsers
+from burntop.accounts.sessions import end_session
+from burntop.accounts.views import see_other
+from burntop.format import plural
+from burntop.links import base_url
 from burntop.accounts.keys_api import KeyRefused, new_api_key, revoke, user_tokens
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -17,6 +22,7 @@ PAGES = (  # endpoint, navigation label, icon
     ("settings.profile", "Profile", "badge"),
     ("settings.privacy", "Privacy", "eye-off"),
     ("settings.time_zone", "Time zone and region", "sun"),
+    ("settings.sessions", "Sessions", "lock"),
     ("settings.keys", "API keys and devices", "terminal"),
     ("settings.public_api", "Public API", "layers"),
     ("settings.export", "Export my data", "database"),
@@ -122,7 +128,47 @@ def time_zone():
     except account.ProfileError as exc:
         return _show("time_zone", exc.status, errors=exc.errors, form=request.form, **choices)
     choices["zones"] = time_zone_choices(current_user.timezone)
+    # Saving confirms a zone taken from the browser at sign-up: its notice goes (htmx removes it too).
+    choices["confirmed"] = session.pop("timezone_notice", None)
     return _saved("settings.time_zone", "time_zone", "Time zone and region saved.", **choices)
+
+
+def _sessions_context() -> dict:
+    current = browsers.current_session()
+    return {"sessions": browsers.user_sessions(current_user.id), "current_id": current.id if current else None,
+            "seen_resolution": browsers.SEEN_RESOLUTION}
+
+
+def _signed_out(message: str):
+    """After this browser's own session ended: to the sign-in page (htmx follows HX-Redirect)."""
+    flash(message, "info")
+    return see_other(url_for("accounts.login"), _htmx())
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+def sessions():
+    if request.method == "GET":
+        return _show("sessions", **_sessions_context())
+    action = request.form.get("action")
+    if action == "all":
+        browsers.revoke(current_user.id)
+        end_session()
+        return _signed_out("You are signed out everywhere, in this browser too.")
+    if action != "others":
+        return _show("sessions", 400, errors={"action": "Choose which sessions to sign out."}, **_sessions_context())
+    count = browsers.revoke(current_user.id, keep=browsers.current_session().id)
+    message = f"Signed out {plural(count, 'other session')}." if count else "No other session was signed in."
+    return _saved("settings.sessions", "sessions", message, **_sessions_context())
+
+
+@bp.post("/sessions/<int:session_id>/revoke")
+def revoke_session(session_id: int):
+    if session_id == browsers.current_session().id:
+        end_session()
+        return _signed_out("You are signed out in this browser.")
+    count = browsers.revoke(current_user.id, session_id=session_id)
+    message = "Signed out that session." if count else "That session was already signed out."
+    return _saved("settings.sessions", "sessions", message, **_sessions_context())
 
 
 @bp.route("/keys", methods=["GET", "POST"])
@@ -135,7 +181,7 @@ def keys():
         return _show("keys", 400, tokens=user_tokens(current_user), errors={"name": str(exc)}, form=request.form)
     # The plaintext is shown in this answer only: never in a redirect, a flash cookie or a log.
     page = _show("keys", 201 if not _htmx() else 200, tokens=user_tokens(current_user), new_key=plaintext,
-                 new_token=token)
+                 new_token=token, login_command=f"burntop login --token {plaintext} --api-url {base_url()}")
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -165,7 +211,7 @@ def public_api():
 
 
 def _public_url() -> str | None:
-    return account.public_api_url(current_app.config["BURNTOP_BASE_URL"], current_user)
+    return account.public_api_url(base_url(), current_user)
 
 
 @bp.get("/export")
@@ -192,6 +238,6 @@ def delete():
         error = "Type your username exactly as shown to confirm." if typed else "Type your username to confirm."
         return _show("delete", 400, errors={"confirm": error}, form=request.form)
     user_id = current_user.id
-    logout_user()
+    end_session()  # the account's other sessions go with it (foreign keys cascade)
     account.delete_account(user_id)
     return redirect(url_for("home.index"), 303)

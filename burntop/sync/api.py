@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from burntop.accounts.tokens import token_required
+from burntop.edge import raw_body
 from burntop.errors import ApiError
 from burntop.extensions import limiter
+from burntop.format import plural
 from burntop.gamification.evaluate import evaluate_after_commit
+from burntop.gamification.rules import level_info, xp_value
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
 
@@ -23,6 +26,7 @@ def _user_key() -> str:
 
 
 @bp.post("/sync")
+@raw_body  # schema.parse reads the bytes itself, with its own nesting cap and string rules
 @token_required
 @limiter.limit(_sync_limit, key_func=_user_key)
 def sync():
@@ -34,7 +38,7 @@ def sync():
         raise ApiError(413, f"At most {schema.MAX_RECORDS:,} records and {schema.MAX_SESSIONS:,} sessions per request.")
     if body is None:
         bad = sorted({p["index"] for p in problems if "index" in p})
-        message = (f"{len(bad)} invalid item(s); nothing was stored." if bad
+        message = (f"{plural(len(bad), 'invalid item')}; nothing was stored." if bad
                    else "Invalid request body; nothing was stored.")
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user
@@ -49,4 +53,9 @@ def sync():
         "achievements": outcome.unlocked,
         "leveledUp": outcome.leveled_up,
         "newLevel": outcome.new_level,
+        # Beyond spec 000: what the CLI shows after a sync, at no extra cost.
+        "xpGained": xp_value(outcome.xp_gained_centi),
+        "level": level_info(outcome.xp_centi),
+        # One request carries several sources; the CLI reports each source's share.
+        "sources": {source: {"added": added, "skipped": skipped} for source, (added, skipped) in result.by_source.items()},
     })

@@ -15,7 +15,8 @@ Why it never double-counts:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -43,6 +44,7 @@ class IngestResult:
     added: int
     skipped: int
     days: frozenset[date]
+    by_source: dict[str, tuple[int, int]] = field(default_factory=dict)  # source -> (added, skipped)
 
 
 @lru_cache(maxsize=512)
@@ -262,5 +264,7 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
     except BaseException:
         db.session.rollback()
         raise
+    sent, added = Counter(r.source for r in records), Counter(row["source"] for row in new_rows)
     return IngestResult(added=len(new_rows), skipped=len(records) - len(new_rows),
-                        days=frozenset(d["day"] for d in deltas))
+                        days=frozenset(d["day"] for d in deltas),
+                        by_source={source: (added[source], n - added[source]) for source, n in sorted(sent.items())})

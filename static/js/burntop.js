@@ -25,14 +25,48 @@
     });
   }
 
+  /* Menus are <details data-menu>: they open and close without this script; it closes them on
+     Escape (focus back on their summary), on a click outside, and when focus leaves them. */
+  function closeMenus(except, refocus) {
+    doc.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu === except || (except && menu.contains(except))) return;
+      var hadFocus = menu.contains(doc.activeElement);
+      menu.open = false;
+      if (refocus && hadFocus) menu.querySelector("summary").focus();
+    });
+  }
+
+  /* The browser's time zone for sign-ins that may start a new account: a form field or a link
+     parameter ([data-browser-timezone]); the server keeps it only if it is a zone it knows. */
+  function fillTimeZones(root) {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    if (!zone || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-browser-timezone]").forEach(function (element) {
+      if (element.tagName === "INPUT") { element.value = zone; return; }
+      var url = new URL(element.href, doc.baseURI);
+      url.searchParams.set("timezone", zone);
+      element.href = url.pathname + url.search;
+    });
+  }
+
   doc.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details[data-menu]"), false);
     var target = event.target.closest("[data-theme-toggle], [data-copy]");
     if (!target) return;
     if (target.hasAttribute("data-theme-toggle")) toggleTheme();
     else copy(target);
   });
 
+  doc.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null, true);
+  });
+
   doc.addEventListener("focusin", function (event) {
+    closeMenus(event.target, false);
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
   });
+
+  doc.addEventListener("DOMContentLoaded", function () { fillTimeZones(doc); });
+  doc.addEventListener("htmx:load", function (event) { fillTimeZones(event.target); });
 })(document, document.documentElement);

@@ -370,3 +370,47 @@ def test_signed_in_people_see_who_they_are_and_can_sign_out(client, code_for):
     response = client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert client.get("/api/auth/session").get_json()["user"] is None
+
+
+# ---------------------------------------------------------------- throttles hold under concurrency
+
+
+def _send_at_once(base_url: str, requests_to_send: list[tuple[str, str]]) -> list[int]:
+    """POST every (email, ip) at the same moment from its own thread; return the statuses."""
+    import requests
+
+    barrier = threading.Barrier(len(requests_to_send))
+    statuses: list[int] = [0] * len(requests_to_send)
+
+    def send_one(index: int, email: str, ip: str) -> None:
+        barrier.wait()
+        statuses[index] = requests.post(base_url + SEND, json={"email": email}, headers={"X-Forwarded-For": ip},
+                                        timeout=60).status_code
+
+    threads = [threading.Thread(target=send_one, args=(i, email, ip)) for i, (email, ip) in enumerate(requests_to_send)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    return statuses
+
+
+@pytest.fixture
+def behind_a_proxy(app_config):
+    app_config["PROXY_FIX"] = 1  # the threads say which address they come from, as a load balancer would
+    return app_config
+
+
+def test_sixteen_concurrent_sends_to_one_address_deliver_one_code(behind_a_proxy, app, live_server, mail_log):
+    statuses = _send_at_once(live_server, [("alice@example.com", f"198.51.100.{n}") for n in range(16)])
+    assert sorted(statuses) == [200] + [429] * 15
+    delivered = [r for r in mail_log.records if "code for alice@example.com" in r.getMessage()]
+    assert len(delivered) == 1
+    assert db.session.scalar(select(func.count()).select_from(EmailCode)) == 1
+
+
+def test_forty_concurrent_sends_from_one_address_deliver_twenty(behind_a_proxy, app, live_server, mail_log):
+    statuses = _send_at_once(live_server, [(f"person{n}@example.com", "203.0.113.5") for n in range(40)])
+    assert statuses.count(200) == 20 and statuses.count(429) == 20
+    assert len([r for r in mail_log.records if "sign-in code for" in r.getMessage()]) == 20
+    assert db.session.scalar(select(func.count()).select_from(EmailCode)) == 20

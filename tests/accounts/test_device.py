@@ -257,10 +257,57 @@ def test_entering_the_code_asks_for_confirmation(client, alice):
     typed = started["user_code"].lower().replace("-", " ")  # people type codes loosely
     page = client.post("/device", data={"csrf_token": csrf(client), "user_code": typed})
     assert page.status_code == 200
-    assert "Approve burntop CLI on laptop to sync as @alice?" in text_of(page)
+    assert "Approve this device?" in text_of(page)
+    assert "that machine will sync as @alice" in text_of(page)
     assert started["user_code"] in text_of(page)
     assert 'value="approve"' in page.get_data(as_text=True) and 'value="deny"' in page.get_data(as_text=True)
     assert grant_for(started).status == "pending"
+
+
+def confirm_page(client, started, approver_ip: str) -> str:
+    return text_of(client.post("/device", data={"csrf_token": csrf(client), "user_code": started["user_code"]},
+                               environ_base={"REMOTE_ADDR": approver_ip}))
+
+
+def test_the_confirmation_shows_what_burntop_knows_not_what_the_client_claims(client, alice):
+    """RFC 8628 §5.4: a phisher chooses client_name; burntop shows when and where the code was asked for."""
+    with freeze_time(START) as clock:
+        sign_in(client, alice)
+        started = start(client, name="burntop CLI on alice's laptop (official)",
+                        environ_base={"REMOTE_ADDR": "81.2.69.160"})
+        clock.tick(timedelta(minutes=5))
+        page = confirm_page(client, started, approver_ip="81.2.69.33")
+    assert "alice's laptop" not in page and "official" not in page
+    assert "Asked for 5 minutes ago" in page
+    assert "From 81.2.69.160, United Kingdom" in page
+    assert "You are on 81.2.69.33, United Kingdom" in page
+    assert "Expires in 10 minutes" in page
+    assert "another network" not in page
+
+
+def test_a_code_asked_for_from_another_network_is_flagged(client, alice):
+    started = start(client, environ_base={"REMOTE_ADDR": "81.2.69.160"})
+    page = confirm_page(client, started, approver_ip="8.8.8.8")
+    assert "This code was asked for from another network than yours." in page
+    assert "It came from United Kingdom (81.2.69.0/24); you are on United States (8.8.8.0/24)." in page
+
+
+def test_a_code_asked_for_on_this_computer_says_so(client, alice):
+    page = confirm_page(client, start(client, environ_base={"REMOTE_ADDR": "127.0.0.1"}), approver_ip="127.0.0.1")
+    assert "From 127.0.0.1, this computer" in page and "another network" not in page
+
+
+def test_the_requesters_ip_is_kept_only_while_the_grant_waits(client, alice):
+    decided = start(client, environ_base={"REMOTE_ADDR": "81.2.69.160"})
+    assert grant_for(decided).requester_ip == "81.2.69.160"
+    decide(client, decided["user_code"], "deny")
+    assert grant_for(decided).requester_ip is None
+    with freeze_time(START) as clock:
+        sign_in(client, alice)
+        waiting = start(client, environ_base={"REMOTE_ADDR": "81.2.69.161"})
+        clock.tick(timedelta(seconds=901))
+        start(client)  # every new code request purges
+    assert grant_for(waiting).requester_ip is None
 
 
 @pytest.mark.parametrize("typed, message", [
@@ -306,10 +353,12 @@ def test_htmx_gets_each_step_alone(client, alice):
     assert "Device connected" in text_of(done)
 
 
-def test_client_names_are_escaped(client, alice):
+def test_client_names_are_escaped_in_the_token_list(client, alice):
     started = start(client, name='<script>alert("x")</script>')
-    page = client.post("/device", data={"csrf_token": csrf(client), "user_code": started["user_code"]})
-    assert "<script>alert" not in page.get_data(as_text=True) and "&lt;script&gt;" in page.get_data(as_text=True)
+    decide(client, started["user_code"], "approve")
+    assert poll(client, started["device_code"]).status_code == 200
+    page = client.get("/settings/keys").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
 def test_code_checks_are_rate_limited_per_person(client, app, alice):

@@ -18,6 +18,8 @@ from werkzeug.serving import make_server
 
 from burntop.extensions import db
 from burntop.models import User
+from tests.avatar_host import avatar_host, picture  # noqa: F401  (the fixture)
+from tests.conftest import REDIS_URL
 from tests.factories import make_user
 
 CLIENT_ID, CLIENT_SECRET = "burntop-test", "burntop-test-secret"
@@ -29,10 +31,11 @@ class GitHubAccount:
     login: str
     name: str | None = None
     emails: list[dict] = field(default_factory=list)
+    picture: str | None = None
 
     @property
     def avatar_url(self) -> str:
-        return f"https://avatars.example/u/{self.id}"
+        return self.picture or f"https://avatars.example/u/{self.id}"
 
 
 class Client(ClientMixin):
@@ -304,3 +307,21 @@ def test_a_forged_callback_is_refused(client, github):
 def test_github_is_hidden_without_a_client_id(app, client):
     app.config["GITHUB_CLIENT_ID"] = None
     assert client.get("/auth/github").status_code == 404
+
+
+def test_a_github_sign_in_fetches_the_avatar_for_burntop_to_serve(github, avatar_host, client, runner):
+    client.application.config["AVATAR_HOSTS"] = ("localhost",)
+    url = avatar_host.serve("/u/1010", picture(), "image/png")
+    sign_in(client, github, GitHubAccount(1010, "pictured", picture=url))
+    if REDIS_URL:
+        assert runner.invoke(args=["worker", "--burst"]).exit_code == 0
+    user = db.session.scalar(select(User).where(User.github_id == "1010"))
+    db.session.refresh(user)
+    assert user.image == url and user.avatar_digest and avatar_host.requests == ["/u/1010"]
+    assert f'src="/avatars/{user.avatar_digest}.png"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_github_avatar_on_another_host_is_not_kept(github, client):
+    client.application.config["AVATAR_HOSTS"] = ("localhost",)
+    sign_in(client, github, GitHubAccount(1011, "elsewhere", picture="https://cdn.example/u/1011"))
+    assert db.session.scalar(select(User.image).where(User.github_id == "1011")) is None

@@ -5,7 +5,7 @@ import pytest
 
 from burntop.extensions import db
 from burntop.models import User
-from tests.factories import auth, make_token, make_user
+from tests.factories import auth, make_token, make_user, sign_in
 
 
 
@@ -36,9 +36,7 @@ def test_get_profile_with_a_token_or_a_session(client, alice, token):
                 "image": None, "bio": None, "website": None}
     assert client.get("/api/profile", headers=auth(token)).get_json() == expected
     assert client.get("/api/profile", headers={"X-API-Key": token}).get_json() == expected
-    with client.session_transaction() as session:
-        session["_user_id"] = str(alice.id)
-        session["_fresh"] = True
+    sign_in(client, alice)
     assert client.get("/api/profile").get_json() == expected
 
 
@@ -153,8 +151,6 @@ def test_put_profile_ignores_fields_it_does_not_name(client, alice, token):
 
 
 def test_a_browser_session_patches_with_json_only(client, alice):
-    with client.session_transaction() as session:
-        session["_user_id"] = str(alice.id)
-        session["_fresh"] = True
+    sign_in(client, alice)
     assert client.patch("/api/users/me", json={"bio": "from the browser"}).status_code == 200
     assert fresh(alice).bio == "from the browser"

@@ -55,3 +55,17 @@ def phone(browser):
     yield page
     context.close()
     assert violations == [], "a script failed or the page broke its Content-Security-Policy"
+
+
+@pytest.fixture
+def watch():
+    """Watch pages the test opens in contexts of its own (other viewports than `page` and `phone`)."""
+    watched: list[list[str]] = []
+
+    def make(context):
+        page, violations = _watched(context)
+        watched.append(violations)
+        return page
+
+    yield make
+    assert all(v == [] for v in watched), f"a script failed or a page broke its Content-Security-Policy: {watched}"

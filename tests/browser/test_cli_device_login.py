@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from burntop.extensions import db
 from burntop.models import ApiToken, UsageRecord
 from tests.client.test_source_claude_code import assistant, user, write
+from tests import factories
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -28,15 +30,13 @@ BURNTOP = Path(sys.executable).with_name("burntop")  # the console script instal
 @pytest.fixture
 def server(app, live_server):
     """The live server, telling the CLI its own address as the page to open."""
-    app.config["BURNTOP_BASE_URL"] = live_server
+    app.config["BURNTOP_BASE_URL"] = None  # links follow the address the server answers on
     return live_server
 
 
 def sign_in(context, client, server: str, person) -> None:
     """Give the browser the session cookie a signed-in visit would have."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(person.id)
-        session["_fresh"] = True
+    factories.sign_in(client, person)
     context.add_cookies([{"name": "session", "value": client.get_cookie("session").value, "url": server}])
 
 
@@ -100,9 +100,15 @@ def test_burntop_login_is_approved_in_the_browser_and_then_syncs(page, server, c
         page.get_by_label("Code from your terminal").fill(code.lower().replace("-", ""))
         page.get_by_role("button", name="Continue").click()
         flow = page.locator("#device-flow")
-        flow.get_by_text(f"Approve burntop CLI on {socket.gethostname()} to sync as @alice?").wait_for()
-        assert code in flow.inner_text()
-        assert page.evaluate("document.activeElement.id") == "confirm-title", "focus moves to the question"
+        flow.get_by_role("heading", name="Approve this device?").wait_for()
+        expect(flow.get_by_role("heading", name="Approve this device?")).to_be_focused()
+        facts = flow.locator("dl").inner_text()
+        assert code in facts
+        assert re.search(r"Asked for\s+(just now|\d+ seconds? ago)", facts), facts
+        assert re.search(r"From\s+127\.0\.0\.1, this computer", facts), facts
+        assert re.search(r"Expires\s+in 1[45] minutes", facts), facts
+        assert socket.gethostname() not in flow.inner_text(), "the name the client gave itself is not shown"
+        assert flow.get_by_role("alert").count() == 0, "same network: no warning"
         flow.get_by_role("button", name="Approve").click()
         page.get_by_role("heading", name="Device connected").wait_for()
         assert page.evaluate("document.body.dataset.loadMarker") == "same-page", "each step swaps in place"
@@ -140,3 +146,36 @@ def test_a_wrong_code_is_explained_inline_on_a_phone_in_dark_mode(phone, server,
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, "no horizontal scrolling on a phone"
     background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+
+
+SHOTS = Path("/tmp/burntop-device")
+
+
+@pytest.mark.parametrize("width, scheme", [(375, "light"), (1280, "dark")])
+def test_a_code_asked_for_from_another_network_is_flagged(browser, server, client, width, scheme):
+    """RFC 8628 §5.4: someone elsewhere sends a victim their code; the page says where it came from."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        sign_in(context, client, server, make_user("alice"))
+        started = client.post("/api/auth/device/code", data={"client_name": "burntop CLI on alice-laptop"},
+                              environ_base={"REMOTE_ADDR": "81.2.69.160"}).get_json()
+        page.goto(f"{server}/device?code={started['user_code']}")
+        page.get_by_role("button", name="Continue").click()
+        warning = page.get_by_role("alert")
+        expect(warning).to_contain_text("This code was asked for from another network than yours.")
+        expect(warning).to_contain_text("It came from United Kingdom (81.2.69.0/24); you are on this computer.")
+        facts = page.locator("#device-flow dl").inner_text()
+        assert re.search(r"From\s+81\.2\.69\.160, United Kingdom", facts), facts
+        assert "alice-laptop" not in page.locator("#device-flow").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"confirm-{width}-{scheme}.png"), full_page=True, caret="initial")
+        page.get_by_role("button", name="Deny").click()
+        page.get_by_role("heading", name="Request denied").wait_for()
+    finally:
+        context.close()
+    assert errors == []

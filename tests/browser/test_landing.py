@@ -36,7 +36,7 @@ def test_totals_refresh_without_a_reload(page, live_server, client, synced, app)
                 headers={"Authorization": f"Bearer {synced}"})
     # htmx polls the partial every 15 s; fire its other trigger instead of waiting.
     page.evaluate("htmx.trigger('#global-totals', 'refresh')")
-    # expect() polls from Playwright's own script; a string predicate would need eval, which the CSP forbids.
+    # expect() polls from Playwright's own script; wait_for_function(str) needs eval, which the CSP blocks.
     expect(page.locator('[data-stat="responses"]')).to_have_text("11")
     assert page.evaluate("document.body.dataset.loadMarker") == "same-page"
 

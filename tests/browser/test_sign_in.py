@@ -5,6 +5,7 @@ import logging
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -49,14 +50,17 @@ def test_sign_in_with_an_emailed_code(page, live_server, mail_log):
     page.goto(live_server + "/login")
     ask_for_code(page, "Ada.Lovelace@example.com")
     assert "We sent a six-digit code to ada.lovelace@example.com" in page.locator("#login-form").inner_text()
-    assert page.evaluate("document.activeElement.id") == "login-code"
+    expect(page.get_by_label("Six-digit code")).to_be_focused()
     page.keyboard.type(mail_log.code_for("ada.lovelace@example.com"))
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/")
-    assert page.get_by_role("banner").get_by_text("@ada-lovelace").is_visible()  # the header's user menu
+    header = page.get_by_role("banner")
+    header.locator("summary", has_text="Menu").click()  # the header's account menu
+    assert header.get_by_text("@ada-lovelace").is_visible()
     page.goto(live_server + "/login")
     assert page.locator("[data-signed-in-as]").inner_text() == "@ada-lovelace"
-    page.get_by_role("banner").get_by_role("button", name="Sign out").click()  # the header menu
+    header.locator("summary", has_text="Menu").click()
+    header.get_by_role("button", name="Sign out").click()
     page.wait_for_url(live_server + "/")
     page.goto(live_server + "/login")
     assert page.get_by_label("Email address").is_visible()

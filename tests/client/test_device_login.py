@@ -20,7 +20,7 @@ from burntop.client import device_login, upload
 from burntop.client.cli import main
 from burntop.extensions import db
 from burntop.models import ApiToken, DeviceGrant
-from tests.factories import auth, make_token, make_user
+from tests.factories import auth, make_token, make_user, sign_in
 
 START = "2026-03-02 09:00:00"
 
@@ -38,7 +38,7 @@ def env(tmp_path, monkeypatch):
 @pytest.fixture
 def server(app, live_server):
     """The live server, telling clients its own address as the verification page's."""
-    app.config["BURNTOP_BASE_URL"] = live_server
+    app.config["BURNTOP_BASE_URL"] = None  # links follow the address the server answers on
     return live_server
 
 
@@ -52,9 +52,7 @@ def frozen():
 def browser_user(frozen, client):
     """alice, signed in on the test client (standing in for her browser)."""
     user = make_user("alice")
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    sign_in(client, user)
     return user
 
 

@@ -66,8 +66,8 @@ def test_one_record_per_response_with_the_largest_usage_and_first_timestamp(tmp_
                  assistant("msg_B", "req_011CB", output=7, at="2025-10-01T12:01:00.000Z"))
     result = parse(path)
     records = {r.request_id: r for r in result.records}
-    assert set(records) == {"claude-code:msg_A:req_011CTest", "claude-code:msg_B:req_011CB"}
-    a = records["claude-code:msg_A:req_011CTest"]
+    assert set(records) == {"claude-code:msg_A", "claude-code:msg_B"}
+    a = records["claude-code:msg_A"]
     assert (a.output_tokens, a.input_tokens, a.cache_read_tokens, a.cache_creation_tokens) == (90, 4, 20_000, 300)
     assert a.cache_creation_1h_tokens == 100 and a.reasoning_tokens == 0
     assert a.timestamp == datetime(2025, 10, 1, 12, 0, 0, 100_000, tzinfo=timezone.utc)
@@ -83,14 +83,16 @@ def test_without_request_id_the_message_id_alone_dedupes(tmp_path):
     assert (record.request_id, record.output_tokens) == ("claude-code:msg_A", 50)
 
 
-def test_a_copy_without_request_id_joins_its_twin(tmp_path):
+def test_copies_with_and_without_request_id_are_one_response(tmp_path):
     path = write(tmp_path / "s.jsonl", assistant("msg_A", None, output=80), assistant("msg_A", "req_1", output=60))
-    [record] = parse(path).records
-    assert (record.request_id, record.output_tokens) == ("claude-code:msg_A:req_1", 80)
+    result = parse(path)
+    [record] = result.records
+    assert (record.request_id, record.output_tokens) == ("claude-code:msg_A", 80)
+    assert result.seen == 2 and sum(result.folded.values()) == 1
     other = write(tmp_path / "b.jsonl", assistant("msg_B", None, output=9))
     third = write(tmp_path / "c.jsonl", assistant("msg_B", "req_2", output=9))
     merged = SOURCE.merge(parse(other).records + parse(third).records)
-    assert [r.request_id for r in merged] == ["claude-code:msg_B:req_2"]
+    assert [r.request_id for r in merged] == ["claude-code:msg_B"]
 
 
 def test_sidechain_and_subagent_replays_count_once(tmp_path):
@@ -103,7 +105,61 @@ def test_sidechain_and_subagent_replays_count_once(tmp_path):
     records = [r for p in SOURCE.discover({}, tmp_path) for r in parse(p).records]
     assert len(records) == 3
     merged = SOURCE.merge(records)
-    assert sorted(r.request_id for r in merged) == ["claude-code:msg_A:req_011CTest", "claude-code:msg_S:req_S"]
+    assert sorted(r.request_id for r in merged) == ["claude-code:msg_A", "claude-code:msg_S"]
+
+
+def btw_session(tmp_path):
+    """A main transcript and a /btw side-question file that replays its parent message.
+
+    The replay has the parent's message.id, another requestId, isSidechain and a later time; its
+    cache reads are the parent's (here larger, as a replay re-reads the whole prefix)."""
+    projects = tmp_path / ".claude" / "projects" / "-home-dev-src-shop"
+    main = write(projects / f"{SESSION}.jsonl", user(),
+                 assistant("msg_P", "req_011CParent", output=400, at="2025-10-01T12:00:00.000Z"))
+    side = projects / SESSION / "subagents" / "agent-aside_question-5e6f7a8b.jsonl"
+    replay = json.loads(assistant("msg_P", "req_011CReplay", output=400, at="2025-10-01T12:07:00.000Z",
+                                  isSidechain=True, agentId="aside_question-5e6f7a8b"))
+    replay["message"]["usage"]["cache_read_input_tokens"] = 31_000
+    answer = assistant("msg_Q", "req_011CAnswer", output=55, at="2025-10-01T12:07:05.000Z", isSidechain=True,
+                       agentId="aside_question-5e6f7a8b")
+    return main, side, json.dumps(replay, separators=(",", ":")), answer
+
+
+def test_a_btw_replay_counts_once_and_the_main_chain_copy_is_kept(tmp_path):
+    main, side, replay, answer = btw_session(tmp_path)
+    write(side, replay, answer)
+    records = [r for p in (main, side) for r in parse(p).records]
+    assert sorted(r.request_id for r in records) == ["claude-code:msg_P", "claude-code:msg_P", "claude-code:msg_Q"]
+    merged = {r.request_id: r for r in SOURCE.merge(records)}
+    assert set(merged) == {"claude-code:msg_P", "claude-code:msg_Q"}
+    parent = merged["claude-code:msg_P"]
+    # the main-chain copy wins although the replay's usage is larger
+    assert (parent.cache_read_tokens, parent.priority) == (20_000, 1)
+    assert parent.timestamp == datetime(2025, 10, 1, 12, 0, tzinfo=timezone.utc)
+    assert merged["claude-code:msg_Q"].output_tokens == 55
+
+
+def test_without_a_main_chain_copy_the_largest_usage_is_kept(tmp_path):
+    _, side, replay, _ = btw_session(tmp_path)
+    other = tmp_path / "other" / "subagents" / "agent-aside_question-0000.jsonl"
+    write(side, replay)
+    write(other, assistant("msg_P", "req_011CThird", output=400, isSidechain=True))
+    [kept] = SOURCE.merge(parse(side).records + parse(other).records)
+    assert kept.cache_read_tokens == 31_000
+
+
+def test_the_request_id_does_not_depend_on_which_copy_is_read_first(tmp_path):
+    # incremental sync: the copies live in files read on different runs; both give one id
+    main, side, replay, answer = btw_session(tmp_path)
+    first_run = parse(main)
+    write(side, replay, answer)
+    second_run = parse(side)
+    assert [r.request_id for r in first_run.records] == ["claude-code:msg_P"]
+    assert {r.request_id for r in second_run.records} == {"claude-code:msg_P", "claude-code:msg_Q"}
+    reversed_order = SOURCE.merge(second_run.records + first_run.records)
+    in_order = SOURCE.merge(first_run.records + second_run.records)
+    key = lambda r: (r.request_id, r.cache_read_tokens, r.timestamp)  # noqa: E731
+    assert sorted(map(key, reversed_order)) == sorted(map(key, in_order))
 
 
 def test_a_resumed_session_copy_keeps_the_original_time(tmp_path):
@@ -113,7 +169,7 @@ def test_a_resumed_session_copy_keeps_the_original_time(tmp_path):
     merged = SOURCE.merge(parse(resumed).records + parse(first).records)
     by_id = {r.request_id: r for r in merged}
     assert len(merged) == 2
-    assert by_id["claude-code:msg_A:req_011CTest"].timestamp.day == 1
+    assert by_id["claude-code:msg_A"].timestamp.day == 1
 
 
 def test_synthetic_malformed_truncated_and_usage_less_lines_are_skipped_and_counted(tmp_path):
@@ -131,13 +187,13 @@ def test_synthetic_malformed_truncated_and_usage_less_lines_are_skipped_and_coun
                  assistant("msg_C", "req_C"),
                  assistant("msg_D", "req_D")[:120], newline=False)  # still being written
     result = parse(path)
-    assert [r.request_id for r in result.records] == ["claude-code:msg_C:req_C"]
+    assert [r.request_id for r in result.records] == ["claude-code:msg_C"]
     assert result.skipped == {"synthetic message": 1, "malformed line": 1, "no usage": 3, "bad timestamp": 1}
     assert result.checkpoint["offset"] == path.stat().st_size - 120
     with open(path, "a") as handle:
         handle.write(assistant("msg_D", "req_D")[120:] + "\n")
     again = parse(path, result.checkpoint)
-    assert [r.request_id for r in again.records] == ["claude-code:msg_D:req_D"]
+    assert [r.request_id for r in again.records] == ["claude-code:msg_D"]
     assert not again.skipped
 
 
@@ -195,28 +251,28 @@ def test_discovery_honours_claude_config_dir_lists_and_defaults(tmp_path):
 def test_incremental_parse_reads_only_appended_lines_and_rereads_replaced_files(tmp_path):
     path = write(tmp_path / "s.jsonl", assistant("msg_A", output=5), user())
     first = parse(path)
-    assert [r.request_id for r in first.records] == ["claude-code:msg_A:req_011CTest"]
+    assert [r.request_id for r in first.records] == ["claude-code:msg_A"]
     assert parse(path, first.checkpoint).records == []
     append(path, assistant("msg_A", output=60), assistant("msg_B", "req_B"))
     second = parse(path, first.checkpoint)
     # The response finished after the first run: the same request_id with the larger usage.
     assert [(r.request_id, r.output_tokens) for r in second.records] == [
-        ("claude-code:msg_A:req_011CTest", 60), ("claude-code:msg_B:req_B", 90)]
+        ("claude-code:msg_A", 60), ("claude-code:msg_B", 90)]
     assert second.checkpoint["offset"] == path.stat().st_size
     write(path, assistant("msg_Z", "req_Z"))  # truncated and rewritten
-    assert [r.request_id for r in parse(path, second.checkpoint).records] == ["claude-code:msg_Z:req_Z"]
+    assert [r.request_id for r in parse(path, second.checkpoint).records] == ["claude-code:msg_Z"]
     replaced = tmp_path / "new.jsonl"
     write(replaced, assistant("msg_Y", "req_Y"), assistant("msg_X", "req_X"), user(), user(), user())
     os.replace(replaced, path)  # a different inode, even though it is larger
     assert {r.request_id for r in parse(path, second.checkpoint).records} == {
-        "claude-code:msg_Y:req_Y", "claude-code:msg_X:req_X"}
+        "claude-code:msg_Y", "claude-code:msg_X"}
 
 
 def test_request_ids_are_stable_across_runs_and_payloads_hold_no_paths(tmp_path):
     path = write(tmp_path / "s.jsonl", assistant("msg_A"), assistant("msg_B", "req_B"))
     ids = [r.request_id for r in parse(path).records]
     assert ids == [r.request_id for r in parse(path).records] == [
-        "claude-code:msg_A:req_011CTest", "claude-code:msg_B:req_B"]
+        "claude-code:msg_A", "claude-code:msg_B"]
     payload = parse(path).records[0].to_payload("salt")
     assert CWD not in json.dumps(payload) and payload["cacheCreation1hTokens"] == 100
 

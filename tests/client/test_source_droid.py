@@ -7,7 +7,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from burntop.client.collect import read_new
 from burntop.client.sources import droid
+from burntop.client.sources.base import HOLD
 from burntop.client.sources.droid import SOURCE
 
 SESSION = "0d6f3b0e-5a7c-4c59-9d7e-2f2b3c4d5e6f"
@@ -47,13 +49,47 @@ def test_quiet_session_becomes_one_session_record(tmp_path):
     assert "secret" not in repr(rec) and "private" not in repr(rec)
 
 
-def test_active_session_waits(tmp_path):
+def test_an_active_session_shows_in_stats_but_waits_for_sync(tmp_path):
     path = write(session_path(tmp_path), settings(), age=10)
     result = SOURCE.parse(path, None)
-    assert result.records == [] and result.skipped["session still active"] == 1
-    assert result.checkpoint == {}  # read again next run
+    (rec,) = result.records
+    assert rec.extra == {"granularity": "session", HOLD: True} and rec.output_tokens == 47485
+    assert not result.skipped and result.checkpoint["size"] == path.stat().st_size
+    # sync leaves it, and its checkpoint, for a later run
+    collected = read_new([SOURCE], {}, tmp_path, lambda source, key: None)
+    assert [(f.records, f.checkpoint) for f in collected.files] == [([], {})]
     os.utime(path, (time.time() - 2 * droid.QUIET_SECONDS,) * 2)
-    assert len(SOURCE.parse(path, result.checkpoint).records) == 1
+    quiet = read_new([SOURCE], {}, tmp_path, lambda source, key: {})
+    assert [r.request_id for f in quiet.files for r in f.records] == [f"droid:{SESSION}"]
+    assert quiet.files[0].checkpoint["size"] == path.stat().st_size
+
+
+def test_a_session_restored_from_a_backup_shows_in_stats_at_once(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from burntop.client.cli import main
+
+    write(session_path(tmp_path / "home"), settings(), age=0)  # just copied back: a fresh mtime
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BURNTOP_CONFIG_DIR", str(tmp_path / "config"))
+    result = CliRunner().invoke(main, ["stats", "--source", "droid", "--json", "--tz", "UTC"])
+    totals = json.loads(result.stdout)["totals"]
+    assert (totals["records"], totals["outputTokens"]) == (1, 47485)
+
+
+def test_without_a_model_in_settings_the_transcripts_model_line_names_it(tmp_path):
+    no_model = {k: v for k, v in settings().items() if k != "model"}
+    path = write(session_path(tmp_path), no_model)
+    lines = [{"type": "session_start", "id": SESSION, "title": "t", "cwd": "/home/dev/proj"},
+             {"type": "message", "message": {"role": "user", "content": [{"type": "text", "text":
+              "<system-reminder>\nModel: Claude Opus 4.1 [Anthropic]\nReasoning: none\n</system-reminder>"}]}},
+             {"type": "message", "message": {"role": "user", "content": [{"type": "text", "text":
+              "<system-reminder>\nModel: Claude Sonnet 4.5 [Anthropic]\n</system-reminder>fix it"}]}}]
+    path.with_name(f"{SESSION}.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = SOURCE.parse(path, None)
+    (rec,) = result.records
+    assert (rec.model, rec.model_estimated) == ("claude-sonnet-4.5", False)
+    assert result.notes == {"model from the transcript's Model: line": 1}
 
 
 def test_thinking_is_a_part_of_output_unless_larger():

@@ -57,7 +57,7 @@ def test_cline_anthropic_request_keeps_cache_separate_and_reads_model_metadata(t
     assert (second.model, second.provider) == ("gpt-4.1", "openai")
     assert (second.input_tokens, second.cache_read_tokens) == (2000, 8000)
     assert (third.input_tokens, third.cache_creation_tokens, third.cache_read_tokens) == (2000, 0, 8000)
-    assert not result.skipped
+    assert result.skipped == {"no usage": 2} and result.seen == 5
 
 
 def test_cline_deepseek_misses_are_input_not_cache_writes(tmp_path):
@@ -94,12 +94,16 @@ def test_cline_pending_failed_malformed_and_aggregate_messages(tmp_path):
         {"ts": TS + 6, "type": "say", "say": ["odd"]},
     ]
     result = cline.SOURCE.parse(write_task(cline_root(tmp_path), "t2", messages), None)
-    cancelled, subagents = result.records
+    cancelled, restored, subagents = result.records
     assert (cancelled.input_tokens, cancelled.output_tokens, cancelled.success) == (40, 7, False)
+    # first read after a restore: the requests it removed were never seen, so its total counts
+    assert restored.request_id == f"cline:t2:{TS + 4}:deleted"
+    assert (restored.input_tokens, restored.output_tokens, restored.logged_cost) == (900, 90, 0.5)
+    assert (restored.model, restored.model_estimated) == (cline.DEFAULT_MODEL, True)
     assert subagents.request_id == f"cline:t2:{TS + 5}:subagents"
     assert (subagents.input_tokens, subagents.output_tokens, subagents.logged_cost) == (100, 20, 0.02)
-    assert result.skipped == {"no usage": 2, "malformed message": 1, "no timestamp": 1,
-                              "deleted requests total": 1, "unknown format": 1}
+    assert result.skipped == {"no usage": 3, "malformed message": 1, "no timestamp": 1, "unknown format": 1}
+    assert result.seen == 9
 
 
 def test_roo_api_protocol_decides_how_cache_relates_to_tokens_in(tmp_path):
@@ -204,3 +208,89 @@ def test_roo_and_kilo_discovery_honour_custom_storage_settings(tmp_path):
     kilo_jetbrains = write_task(home / ".kilocode" / "globalStorage" / kilo_code.EXTENSION_ID, "k2", [])
     assert sorted(roo_code.discover({}, home)) == sorted([roo_default, roo_moved])
     assert sorted(kilo_code.discover({}, home)) == sorted([kilo_moved, kilo_jetbrains])
+
+
+def cline_with(tmp_path, provider: str, **usage):
+    metadata = {"model_usage": [{"ts": 1, "model_id": "some-model", "model_provider_id": provider, "mode": "act"}]}
+    path = write_task(cline_root(tmp_path), f"p-{provider}", [started(TS, tokensOut=10, **usage)],
+                      task_metadata=metadata)
+    result = cline.SOURCE.parse(path, None)
+    [record] = result.records
+    return (record.input_tokens, record.cache_creation_tokens, record.cache_read_tokens), dict(result.notes)
+
+
+def test_cline_input_and_cache_follow_each_providers_writer(tmp_path):
+    # prompt tokens with cached ones inside (no misses reported): reads and real writes come off
+    for provider in ("requesty", "lmstudio", "zai", "openai-codex"):
+        assert cline_with(tmp_path, provider, tokensIn=5000, cacheWrites=300, cacheReads=4000)[0] == (700, 300, 4000)
+    # uncached input already: Anthropic-style handlers, OpenAI native, OpenRouter, Gemini, Groq...
+    for provider in ("anthropic", "openai-native", "openrouter", "gemini", "groq", "cline", "bedrock"):
+        assert cline_with(tmp_path, provider, tokensIn=700, cacheWrites=300, cacheReads=4000)[0] == (700, 300, 4000)
+    # prompt = hits + misses, the misses stored as cacheWrites: the misses are input, no cache write
+    for provider in ("openai", "xai", "doubao", "qwen", "fireworks", "hicap"):
+        assert cline_with(tmp_path, provider, tokensIn=5000, cacheWrites=1000, cacheReads=4000)[0] == (1000, 0, 4000)
+    # DeepSeek's own handler subtracts hits and misses from tokensIn (always 0) and keeps the misses apart
+    assert cline_with(tmp_path, "deepseek", tokensIn=0, cacheWrites=1000, cacheReads=4000)[0] == (1000, 0, 4000)
+    # LiteLLM and OCA: misses only in the DeepSeek shape, else a real cache write inside the prompt
+    assert cline_with(tmp_path, "litellm", tokensIn=5000, cacheWrites=1000, cacheReads=4000)[0] == (1000, 0, 4000)
+    assert cline_with(tmp_path, "litellm", tokensIn=5012, cacheWrites=1000, cacheReads=4000)[0] == (12, 1000, 4000)
+
+
+def test_a_row_whose_tokens_in_is_below_its_cache_is_read_as_uncached_and_noted(tmp_path):
+    # an inclusive provider cannot have stored fewer prompt tokens than it read from the cache
+    fields, notes = cline_with(tmp_path, "requesty", tokensIn=12, cacheWrites=300, cacheReads=4000)
+    assert fields == (12, 300, 4000)
+    assert notes == {"tokensIn smaller than its cache reads + writes: read as uncached input": 1}
+    root = tmp_path / ".config" / "Code" / "User" / "globalStorage" / roo_code.EXTENSION_ID
+    path = write_task(root, "r", [started(TS, apiProtocol="openai", tokensIn=30, tokensOut=9, cacheReads=9000)])
+    [record] = roo_code.SOURCE.parse(path, None).records
+    assert (record.input_tokens, record.cache_read_tokens) == (30, 9000)
+
+
+def roo_history(*turns: tuple[int, str | None]) -> list[dict]:
+    """api_conversation_history.json as Roo and Kilo write it: each request's user message carries the
+    environment details (with <model>) and its ts, the answer follows."""
+    history = []
+    for ts, model in turns:
+        details = ("<environment_details>\n# VSCode Visible Files\nsrc/app.ts\n\n# Current Time\n2025-06-15T15:06:40Z"
+                   "\n\n# Current Mode\n<slug>code</slug>\n<name>💻 Code</name>\n"
+                   + (f"<model>{model}</model>\n" if model else "") + "</environment_details>")
+        history.append({"role": "user", "ts": ts, "content": [
+            {"type": "text", "text": "<task>\nuse <model>mentioned-in-prompt</model>\n</task>"},
+            {"type": "text", "text": details}]})
+        history.append({"role": "assistant", "ts": ts + 500, "content": [{"type": "text", "text": "ok"}]})
+    return history
+
+
+def test_roo_and_kilo_models_come_from_the_environment_details_of_each_request(tmp_path):
+    for module in (roo_code, kilo_code):
+        root = tmp_path / module.EXTENSION_ID
+        messages = [started(TS, apiProtocol="anthropic", tokensIn=10, tokensOut=1),
+                    started(TS + 60_000, apiProtocol="openai", tokensIn=10, tokensOut=1),
+                    started(TS + 120_000, apiProtocol="openai", tokensIn=10, tokensOut=1)]
+        # each request's details are written right after its api_req_started; the user switched
+        # models before the second request, and the third reused the history without new details
+        history = roo_history((TS + 40, "claude-sonnet-4-5"), (TS + 60_040, "anthropic/claude-opus-4.1"))
+        path = write_task(root, "t", messages, api_conversation_history=history)
+        records = module.SOURCE.parse(path, None).records
+        assert [(r.model, r.model_estimated) for r in records] == [
+            ("claude-sonnet-4-5", False), ("anthropic/claude-opus-4.1", False), ("anthropic/claude-opus-4.1", False)]
+
+
+def test_environment_details_without_times_give_the_last_model_flagged_estimated(tmp_path):
+    root = tmp_path / roo_code.EXTENSION_ID
+    history = [{k: v for k, v in m.items() if k != "ts"} for m in roo_history((1, "gpt-4.1"), (2, "o3"))]
+    path = write_task(root, "t", [started(TS, apiProtocol="openai", tokensIn=10, tokensOut=1)],
+                      api_conversation_history=history)
+    [record] = roo_code.SOURCE.parse(path, None).records
+    assert (record.model, record.model_estimated) == ("o3", True)
+    (path.parent / "api_conversation_history.json").write_text("[{")
+    assert roo_code.SOURCE.parse(path, None).records[0].model == roo_code.DEFAULT_MODEL
+
+
+def test_roo_deepseek_misses_are_input(tmp_path):
+    root = tmp_path / roo_code.EXTENSION_ID
+    path = write_task(root, "t", [started(TS, apiProtocol="openai", tokensIn=5000, tokensOut=9, cacheWrites=1000,
+                                          cacheReads=4000)], api_conversation_history=roo_history((TS + 1, "deepseek-chat")))
+    [record] = roo_code.SOURCE.parse(path, None).records
+    assert (record.input_tokens, record.cache_creation_tokens, record.cache_read_tokens) == (1000, 0, 4000)

@@ -60,7 +60,7 @@ def test_catalog_for_everyone_with_counts(client):
         assert re.search(rf'value="{name}"[^>]*>\s*<span>{name.capitalize()} <span class="filter-chip__count num">'
                          rf'{count}</span>', html), name
     first = card(html, "token-millionaire")
-    assert all(s in first for s in ("💎", "Token Millionaire", "Used 1,000,000 tokens", "rarity--legendary",
+    assert all(s in first for s in ('<use href="/static/img/achievements.svg#token-millionaire"/>', "Token Millionaire", "Used 1,000,000 tokens", "rarity--legendary",
                                     "Legendary", "Usage", "+500 XP"))
     assert 'role="progressbar"' not in html and "Unlocked" not in html and 'id="xp-bar"' not in html
     assert "Sign in and sync your usage" in html
@@ -119,7 +119,8 @@ def test_signed_in_catalog_marks_unlocks_and_shows_progress(client, player):
     assert "is-locked" in big and "1.4M / 10M tokens" in big and "13%" in big
     assert 'aria-label="Progress toward Ten Million: 1.4M / 10M tokens"' in big
     assert 'max="10000000" value="1366000"' in big
-    assert html.count('<progress ') == 1 + 1 + (68 - len(unlocked))  # header, summary, each locked one
+    # the header's pill and menu, the summary, each locked one
+    assert html.count('<progress ') == 2 + 1 + (68 - len(unlocked))
     assert re.search(r"\$\d+(\.\d+)? / \$100 spent", card(html, "spend-100"))
     assert "Not yet: public API on" in card(html, "open-book")
 
@@ -134,8 +135,10 @@ def test_the_header_shows_level_title_and_xp_to_next_level(client):
     bar = bar[:bar.index("</a>")]
     assert 'href="/achievements/showcase"' in bar
     assert '<span class="num">12</span>' in bar and "AI Adept" in bar
-    assert 'aria-label="2,450 of 2,950 XP to level 13"' in bar and "2,450 / 2,950 XP" in bar
-    assert "css/gamification.css" in html[:html.index('id="xp-bar"')]
+    assert 'aria-label="2,450 of 2,950 XP to level 13"' in bar and "2,450 XP" in bar
+    menu = html[html.index('id="menu-level"'):]
+    assert "2,450 / 2,950 XP" in menu and '<span class="num">500</span> to level 13' in menu
+    assert "css/gamification.css" in html[:html.index("</head>")]
     assert 'id="xp-bar"' in client.get("/settings/profile").get_data(as_text=True), "on every page"
 
 
@@ -178,7 +181,7 @@ def test_pin_and_unpin_with_htmx(client, player):
     assert 'data-achievement="first-sync"' in showcase and '<span class="num">1</span> of 6 pinned' in showcase
     assert 'id="xp-bar" class="xp-bar"' in html and 'id="pin-status" hx-swap-oob="innerHTML"' in html
     assert "Pinned First Sync to your showcase." in html
-    assert "Achievement unlocked: 📌 Show-Off (+10 XP)" in html, "pinning earns Show-Off, shown at once"
+    assert "Achievement unlocked: Show-Off (+10 XP)" in html, "pinning earns Show-Off, shown at once"
     assert 'id="pin-item-show-off"' in html
     assert [p["id"] for p in pinned_achievements(user.id)] == ["first-sync"]
 
@@ -194,7 +197,7 @@ def test_without_htmx_a_pin_redirects_to_the_showcase(client, player):
     assert response.status_code == 303 and response.headers["Location"] == "/achievements/showcase"
     html = client.get("/achievements/showcase").get_data(as_text=True)
     assert 'role="status"' in html and "Pinned Hat Trick to your showcase." in html
-    assert "Achievement unlocked: 📌 Show-Off (+10 XP)" in html
+    assert "Achievement unlocked: Show-Off (+10 XP)" in html
     assert 'data-achievement="streak-3"' in html
 
 
@@ -244,3 +247,15 @@ def test_the_showcase_partial_stands_alone_for_a_profile(app, player):
     assert "of 6 pinned" not in html and "Free slot" not in html and "hx-swap-oob" not in html
     with app.test_request_context("/someone"):
         assert "No pinned achievements yet." in render_template("achievements/_showcase.html", pinned=[])
+
+
+def test_progress_nouns_agree_with_their_target(client):
+    sign_in(client, make_user("newcomer"))
+    html = client.get("/achievements").get_data(as_text=True)
+    assert "0 / 1 follower<" in card(html, "first-follower") and "0 / 10 followers<" in card(html, "followers-10")
+    assert "0 / 1 response<" in card(html, "first-sync") and "0 / 1 coding session<" in card(html, "first-session")
+    assert "0 / 1 person followed<" in card(html, "first-follow")
+    assert "0 / 10 people followed<" in card(html, "following-10")
+    assert "Not yet: public API on<" in card(html, "open-book")
+    assert catalog.BY_ID["first-referral"].condition == "1 referral"
+    assert catalog.BY_ID["referrals-5"].condition == "5 referrals"

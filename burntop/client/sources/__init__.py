@@ -6,8 +6,9 @@ import importlib
 from burntop.client.sources.base import Source
 
 MODULES = (
-    "claude_code", "codex", "gemini_cli", "qwen_cli", "opencode", "cline", "roo_code", "kilo_code",
+    "claude_code", "codex", "gemini_cli", "qwen_cli", "opencode", "kilo", "cline", "roo_code", "kilo_code",
     "aider", "continue_dev", "cursor", "amp", "droid",
+    "pi", "openclaw", "kimi_cli", "every_code", "gptme", "openhands",
 )
 
 
@@ -24,5 +25,6 @@ def select(names: tuple[str, ...] | list[str] | None) -> list[Source]:
     by_name = {s.name: s for s in sources}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
+        raise ValueError(f"unknown {'source' if len(unknown) == 1 else 'sources'} {', '.join(unknown)}; "
+                         f"known: {', '.join(by_name)}")
     return [by_name[n] for n in names]

@@ -125,11 +125,12 @@ def to_record(event: dict) -> Record | str | None:
 
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """Read the analytics log from the checkpoint's offset (it is append-only)."""
-    result = ParseResult()
+    result = ParseResult(seen=0)
     offset = resume_offset(path, checkpoint)
     signature = file_signature(path)
     for end, line in jsonl_lines(path, offset):
-        offset = end
+        offset = result.skipped.at = end
+        result.seen += 1
         if not line.strip():
             continue
         try:
@@ -151,5 +152,6 @@ SOURCE = Source(
     label="Aider",
     discover=discover,
     parse=parse,
+    unit="lines",
     formats="--analytics-log JSONL message_send events (aider 0.60-0.86)",
 )

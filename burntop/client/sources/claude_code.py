@@ -15,18 +15,17 @@ writes into ``ephemeral_5m_input_tokens`` and ``ephemeral_1h_input_tokens``; ``o
 already includes extended-thinking tokens, which the API does not report separately).
 
 Counting decisions:
-- One record per model response. Claude Code writes one line per content block of a response
-  (thinking, text, tool_use), each repeating the usage, and newer versions also write an early
-  streaming snapshot whose ``output_tokens`` is still small. Lines with the same ``message.id`` and
-  ``requestId`` (or the same ``message.id`` when the line has no ``requestId``, as 2.x sub-agent and
-  third-party-endpoint lines often do) are one response: we keep the largest usage (never the first
-  line, which may be the partial snapshot) and the earliest timestamp.
-  request_id = ``claude-code:<message.id>:<requestId>`` or ``claude-code:<message.id>``.
-- A response logged once with and once without ``requestId`` is one response: within a file and in
-  ``merge`` the id-less copy is folded into the one with the ``requestId``.
-- Sidechain replays, resumed/forked sessions (which copy earlier lines into a new file) and
-  sub-agent files repeat the same ids, so they get the same request_id and ``merge`` keeps one
-  (the largest usage; on a tie the earliest timestamp).
+- One record per ``message.id``, across all files. Anthropic's message id is unique per API response;
+  Claude Code writes one line per content block of a response (thinking, text, tool_use), each
+  repeating the usage, newer versions also write an early streaming snapshot whose ``output_tokens``
+  is still small, and it replays parent messages into other transcripts (``/btw`` side-question
+  files and other sidechain copies under ``subagents/``, resumed and forked sessions) with the same
+  ``message.id`` but another ``requestId`` and the parent's cache-read usage. So the ``requestId`` is
+  not part of the key: request_id = ``claude-code:<message.id>``, the same whichever copy is read
+  first, so a later sync can never add a twin (the server dedupes by request_id).
+- Which copy is kept: the main-chain copy (``isSidechain`` not true and not under a ``subagents/``
+  folder), else the largest usage (never the first line, which may be the partial snapshot); the
+  timestamp is the earliest of all copies (a replay or a resumed copy is written later).
 - ``<synthetic>`` lines are messages Claude Code makes up itself (API errors, interruptions) with
   zero usage; no model answered and nothing was billed, so they are not records (counted in
   ``skipped["synthetic message"]``); they can never add tokens or message counts.
@@ -36,7 +35,10 @@ Counting decisions:
   ``skipped["no usage"]``; lines that look like assistant lines but do not parse are
   ``skipped["malformed line"]``; a trailing line without a newline is left for the next run.
 
-Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed (tool results and prompts,
+Sessions (events, active time, lines of code, commits): see ``claude_code_sessions``; the checkpoint
+keeps the file's session part and the edit and commit calls still waiting for their result.
+
+Speed: only lines containing the bytes ``"assistant"`` are JSON-parsed for records (tool results and prompts,
 most of the bytes, are never decoded: inside JSON strings quotes are escaped, so the pattern only
 matches real keys/values), and lines are located with ``bytes.find`` instead of splitting the file.
 """
@@ -45,12 +47,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import orjson
 
 from burntop.client.records import Record, keep_largest
+from burntop.client.sessions import utc_time
+from burntop.client.sources.claude_code_sessions import SessionFacts
 from burntop.client.sources.base import (
     ParseResult,
     Source,
@@ -61,7 +65,6 @@ from burntop.client.sources.base import (
 
 NAME = "claude-code"
 _ANCHOR = b'"assistant"'
-_UTC = timezone.utc
 _loads = orjson.loads
 
 
@@ -86,28 +89,9 @@ def _count(value: object) -> int:
     return 0
 
 
-def _timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from an ISO-8601 string (naive means UTC), or None."""
-    if value.__class__ is not str:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)  # type: ignore[arg-type]
-    except ValueError:
-        return None
-    if moment.tzinfo is _UTC:  # the usual "...Z"
-        return moment
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=_UTC)
-    return moment.astimezone(_UTC)
-
-
-def _entry(line: bytes, skipped: Counter) -> tuple | None:
-    """(request_id, message id, has requestId, size, timestamp, fields) of an assistant line, or None."""
-    try:
-        obj = _loads(line)
-    except orjson.JSONDecodeError:
-        skipped["malformed line"] += 1
-        return None
+def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
+    """(request_id, size, timestamp, fields) of a decoded assistant line, or None; size orders the copies
+    of one response: the main-chain copy first, then the largest usage."""
     message = obj.get("message") if obj.__class__ is dict and obj.get("type") == "assistant" else None
     usage = message.get("usage") if message.__class__ is dict else None
     if usage.__class__ is not dict:
@@ -121,7 +105,7 @@ def _entry(line: bytes, skipped: Counter) -> tuple | None:
     if message_id.__class__ is not str or not message_id:
         skipped["no message id"] += 1
         return None
-    moment = _timestamp(obj.get("timestamp"))
+    moment = utc_time(obj.get("timestamp"))
     if moment is None:
         skipped["bad timestamp"] += 1
         return None
@@ -138,42 +122,29 @@ def _entry(line: bytes, skipped: Counter) -> tuple | None:
         if not write:
             write = _count(split.get("ephemeral_5m_input_tokens")) + one_hour
         one_hour = min(one_hour, write)
-    request = obj.get("requestId")
-    has_request = request.__class__ is str and bool(request)
-    request_id = f"{NAME}:{message_id}:{request}" if has_request else f"{NAME}:{message_id}"
+    main = main_file and obj.get("isSidechain") is not True
     cost, session, cwd = obj.get("costUSD"), obj.get("sessionId"), obj.get("cwd")
     fields = (
         model if model.__class__ is str and model else None, fresh, output, write, read, one_hour,
         float(cost) if cost.__class__ in (int, float) else None,
-        session if session.__class__ is str else None, cwd if cwd.__class__ is str else None,
+        session if session.__class__ is str else None, cwd if cwd.__class__ is str else None, int(main),
     )
-    return request_id, message_id, has_request, (fresh + output + write + read, output), moment, fields
+    return f"{NAME}:{message_id}", (main, fresh + output + write + read, output), moment, fields
 
 
 def _build(entry: tuple, request_id: str, moment: datetime) -> Record:
     """The Record for the kept line of one response."""
-    model, fresh, output, write, read, one_hour, cost, session, cwd = entry[5]
+    model, fresh, output, write, read, one_hour, cost, session, cwd, main = entry[3]
     return Record(
         source=NAME, request_id=request_id, timestamp=moment, model=model or "unknown",
         input_tokens=fresh, output_tokens=output, cache_creation_tokens=write, cache_read_tokens=read,
         cache_creation_1h_tokens=one_hour, logged_cost=cost, session_id=session, project=cwd,
-        model_estimated=model is None,
+        model_estimated=model is None, priority=main,
     )
 
 
 def merge(records: list[Record]) -> list[Record]:
-    """One record per response: largest usage, earliest timestamp, id-less copies joined to their twin."""
-    with_request: dict[str, str] = {}
-    for record in records:
-        parts = record.request_id.split(":", 2)
-        if len(parts) == 3:
-            with_request.setdefault(parts[1], record.request_id)
-    if with_request:
-        records = [
-            replace(r, request_id=with_request[key]) if (key := r.request_id[len(NAME) + 1:]) in with_request
-            else r
-            for r in records
-        ]
+    """One record per message id: the main-chain copy, else the largest usage; the earliest timestamp."""
     earliest: dict[str, datetime] = {}
     for record in records:
         first = earliest.get(record.request_id)
@@ -185,49 +156,53 @@ def merge(records: list[Record]) -> list[Record]:
             for r in kept]
 
 
-def _scan(data: bytes, limit: int, skipped: Counter) -> tuple[dict, dict, int]:
-    """Largest entry and earliest time per request_id of the candidate lines, and their number."""
+def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: SessionFacts) -> tuple[dict, dict, int]:
+    """Kept entry and earliest time per request_id of the candidate lines, and their number; every
+    line's session facts go to ``facts``."""
     best: dict[str, tuple] = {}
     earliest: dict[str, datetime] = {}
     candidates = 0
-    find, rfind = data.find, data.rfind
-    position = find(_ANCHOR, 0, limit)
-    while position >= 0:
-        start = rfind(b"\n", 0, position) + 1
+    find = data.find
+    position = 0
+    while position < limit:
         stop = find(b"\n", position, limit)
-        position = find(_ANCHOR, stop, limit)
+        start, position = position, stop + 1
+        if find(_ANCHOR, start, stop) < 0:
+            facts.line(data, start, stop)  # big tool results: searched in place, never copied
+            continue
+        skipped.at = position
         candidates += 1
-        entry = _entry(data[start:stop], skipped)
+        try:
+            obj = _loads(data[start:stop])
+        except orjson.JSONDecodeError:
+            skipped["malformed line"] += 1
+            continue
+        if obj.__class__ is not dict:
+            skipped["no usage"] += 1
+            continue
+        facts.decoded(obj, find(b'"tool_use"', start, stop) >= 0)
+        entry = _entry(obj, skipped, main_file)
         if entry is None:
             continue
-        request_id, moment = entry[0], entry[4]
+        request_id, moment = entry[0], entry[2]
         kept = best.get(request_id)
         if kept is None:
             best[request_id] = entry
             earliest[request_id] = moment
             continue
-        if entry[3] > kept[3]:
+        if entry[1] > kept[1]:
             best[request_id] = entry
         if moment < earliest[request_id]:
             earliest[request_id] = moment
     return best, earliest, candidates
 
 
-def _records(best: dict[str, tuple], earliest: dict[str, datetime]) -> list[Record]:
-    """One Record per response, folding a response logged without requestId into its twin."""
-    twins = {entry[1]: request_id for request_id, entry in best.items() if entry[2]}
-    for request_id in [rid for rid, entry in best.items() if not entry[2] and entry[1] in twins]:
-        entry = best.pop(request_id)
-        twin = twins[entry[1]]
-        if entry[3] > best[twin][3]:
-            best[twin] = entry
-        earliest[twin] = min(earliest[twin], earliest.pop(request_id))
-    return [_build(entry, request_id, earliest[request_id]) for request_id, entry in best.items()]
+FOLD_RULE = "same message.id (content blocks, streaming snapshots, replays): main chain, else largest usage"
 
 
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """Records from the complete lines after the checkpoint's offset; never raises on content."""
-    result = ParseResult()
+    result = ParseResult(seen=0)
     try:
         data, offset, signature = read_appended(path, checkpoint)
     except OSError:
@@ -235,12 +210,18 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
         result.checkpoint = dict(checkpoint or {})
         return result
     limit = data.rfind(b"\n") + 1
-    best, earliest, candidates = _scan(data, limit, result.skipped)
-    result.records = _records(best, earliest)
+    result.skipped.origin = offset
+    facts = SessionFacts(checkpoint if offset else None)
+    best, earliest, candidates = _scan(data, limit, result.skipped, "subagents" not in path.parts, facts)
+    result.records = [_build(entry, request_id, earliest[request_id]) for request_id, entry in best.items()]
     lines = data.count(b"\n", 0, limit)
     if lines > candidates:
         result.skipped["no usage"] += lines - candidates
-    result.checkpoint = {**signature, "offset": offset + limit}
+    result.seen = lines
+    folded = lines - len(result.records) - sum(result.skipped.values())
+    if folded:
+        result.folded[FOLD_RULE] = folded
+    result.checkpoint = {**signature, "offset": offset + limit, **facts.dump()}
     return result
 
 
@@ -250,7 +231,10 @@ SOURCE = Source(
     discover=discover,
     parse=parse,
     merge=merge,
-    merge_key=lambda request_id: request_id.split(":", 2)[1],  # the message id: see merge()
+    merge_rule="same message.id in another file (sidechain, /btw and resumed copies): main chain, else largest "
+               "usage; earliest time",
+    unit="lines",
+    sessions=True,
     formats="Claude Code 1.0.x-2.1.x projects/**/*.jsonl (assistant lines with message.usage; "
             "costUSD before 1.0.9; cache_creation 5m/1h split; subagents/agent-*.jsonl)",
 )

@@ -8,12 +8,12 @@ VS Code-like editor (Code, Insiders, VSCodium, Cursor, Windsurf; ``~/.config``, 
 ``tasks/`` has the same layout. Cline 4's SDK ``sessions/`` store is a different format and is
 not read here.
 
-Format and every counting decision: see ``vscode_tasks`` (shared with Roo Code and Kilo Code).
-Cline specifics: no ``apiProtocol`` field, so tokensIn is cache-exclusive except for the generic
-OpenAI-compatible provider (``openai``, which stores ``prompt_tokens``); for ``openai`` and
-``deepseek`` the stored cacheWrites are DeepSeek cache misses, moved back to input; the model and provider
-come from the message's ``modelInfo`` or ``task_metadata.json`` ``model_usage``; a missing model
-defaults to Cline's Anthropic default ``claude-sonnet-4-20250514``, flagged estimated.
+Format and every counting decision: see ``vscode_tasks`` (shared with Roo Code and Kilo Code),
+``task_tokens`` (how ``tokensIn`` relates to the cache for each Cline provider) and ``task_restores``
+(``deleted_api_reqs`` after a checkpoint restore: no request lost, none counted twice).
+Cline specifics: no ``apiProtocol`` field, so the provider decides the ``tokensIn`` rule; the model
+and provider come from the message's ``modelInfo`` or ``task_metadata.json`` ``model_usage``; a
+missing model defaults to Cline's Anthropic default ``claude-sonnet-4-20250514``, flagged estimated.
 """
 from __future__ import annotations
 
@@ -46,5 +46,6 @@ SOURCE = Source(
     label="Cline",
     discover=discover,
     parse=make_parser("cline", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage (Cline 3.x, 2024-2026); task_metadata.json model_usage",
 )

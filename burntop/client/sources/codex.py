@@ -12,7 +12,8 @@ payloads of type ``token_count`` carry ``info.total_token_usage`` (cumulative fo
 ``info.last_token_usage`` (the latest model call), both ``{input_tokens, cached_input_tokens,
 cache_write_input_tokens (0.148+), output_tokens, reasoning_output_tokens, total_tokens}``, or
 ``info: null`` when only rate limits changed. Older rollouts (before event persistence) hold no
-usage and yield nothing.
+usage and yield nothing. The codex-rs fork Every Code wraps the same payload as ``{"type": "event",
+"payload": {"id", "event_seq", "msg": {...}}}`` (read alike, so its rollouts in a Codex home count).
 
 Counting decisions:
 - One record per ``token_count`` event whose cumulative ``total_token_usage`` changed: Codex
@@ -40,6 +41,9 @@ Counting decisions:
   provider = its ``model_provider``.
 - The checkpoint keeps the running totals, thread ids, model, cwd and provider, so a parse resumed
   from an offset yields exactly the records of a full parse.
+
+Sessions (events, active time, lines of code from apply_patch, commits): see ``codex_sessions``; the
+checkpoint also keeps the file's session part and the tool calls still waiting for their output.
 """
 from __future__ import annotations
 
@@ -51,6 +55,7 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record, keep_largest
+from burntop.client.sources.codex_sessions import SessionFacts
 from burntop.client.sources.base import (
     ParseResult,
     Source,
@@ -126,7 +131,7 @@ def _context(payload: dict, state: dict) -> None:
         state["cwd"] = cwd
 
 
-def _token_count(payload: dict, moment: datetime | None, state: dict, result: ParseResult) -> None:
+def _token_count(payload: dict, moment: datetime | None, state: dict, result: ParseResult, name: str) -> None:
     """A token_count event: one record when the cumulative totals moved."""
     info = payload.get("info")
     total = _usage(info.get("total_token_usage")) if type(info) is dict else None
@@ -152,8 +157,8 @@ def _token_count(payload: dict, moment: datetime | None, state: dict, result: Pa
     model = state["model"]
     t_in, t_cached, t_written, t_out, t_reasoning, t_total = total
     result.records.append(Record(
-        source=NAME,
-        request_id=f"{NAME}:{state['thread']}:{t_total}:{t_in}-{t_cached}-{t_written}-{t_out}-{t_reasoning}",
+        source=name,
+        request_id=f"{name}:{state['thread']}:{t_total}:{t_in}-{t_cached}-{t_written}-{t_out}-{t_reasoning}",
         timestamp=moment,
         model=model or DEFAULT_MODEL,
         input_tokens=max(fresh - cached - written, 0),
@@ -173,8 +178,9 @@ def merge(records: list[Record]) -> list[Record]:
     return keep_largest(sorted(records, key=lambda r: r.timestamp))
 
 
-def parse(path: Path, checkpoint: dict | None) -> ParseResult:
-    """Records from the complete lines after the checkpoint; never raises on content."""
+def parse(path: Path, checkpoint: dict | None, name: str = NAME) -> ParseResult:
+    """Records from the complete lines after the checkpoint; never raises on content. ``name`` is
+    the source the records belong to (codex-rs forks such as Every Code write the same rollouts)."""
     result = ParseResult()
     try:
         data, offset, signature = read_appended(path, checkpoint)
@@ -189,8 +195,13 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
         if type(state["total"]) is not list or len(state["total"]) != len(_FIELDS):
             state["total"] = None
     limit = data.rfind(b"\n") + 1  # a trailing partial line is left for the next run
+    result.skipped.origin, end = offset, 0
+    result.seen = data.count(b"\n", 0, limit)
+    facts = SessionFacts(checkpoint if offset else None)
     for line in data[:limit].split(b"\n")[:-1]:
+        end = result.skipped.at = end + len(line) + 1
         if b'"token_count"' not in line and b'"turn_context"' not in line and b'"session_meta"' not in line:
+            facts.line(line, state["own"] or state["fallback"])
             result.skipped["no usage"] += 1
             continue
         try:
@@ -203,15 +214,19 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
             result.skipped["unknown format"] += 1
             continue
         kind = obj.get("type")
+        if kind == "event" and type(payload.get("msg")) is dict:
+            # Every Code (a codex-rs fork) records events as {"id", "event_seq", "msg": <event_msg>}.
+            kind, payload = "event_msg", payload["msg"]
         if kind == "session_meta":
             _meta(payload, state)
         elif kind == "turn_context":
             _context(payload, state)
         elif kind == "event_msg" and payload.get("type") == "token_count":
-            _token_count(payload, _timestamp(obj.get("timestamp")), state, result)
+            _token_count(payload, _timestamp(obj.get("timestamp")), state, result, name)
         else:
             result.skipped["no usage"] += 1
-    result.checkpoint = {**signature, "offset": offset + limit, "state": state}
+        facts.line(line, state["own"] or state["fallback"], obj)
+    result.checkpoint = {**signature, "offset": offset + limit, "state": state, **facts.dump()}
     return result
 
 
@@ -221,6 +236,8 @@ SOURCE = Source(
     discover=discover,
     parse=parse,
     merge=merge,
+    unit="lines",
+    sessions=True,
     formats="Codex CLI 0.2x-0.15x rollouts (sessions/**/rollout-*.jsonl, archived_sessions/): "
             "event_msg token_count total/last_token_usage, turn_context model, session_meta id",
 )

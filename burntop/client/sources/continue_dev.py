@@ -93,11 +93,12 @@ def to_record(line: dict) -> Record | str:
 
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """Read tokensGenerated.jsonl from the checkpoint's offset (it is append-only)."""
-    result = ParseResult()
+    result = ParseResult(seen=0)
     offset = resume_offset(path, checkpoint)
     signature = file_signature(path)
     for end, raw in jsonl_lines(path, offset):
-        offset = end
+        offset = result.skipped.at = end
+        result.seen += 1
         if not raw.strip():
             continue
         try:
@@ -119,5 +120,6 @@ SOURCE = Source(
     label="Continue",
     discover=discover,
     parse=parse,
+    unit="lines",
     formats="dev_data/0.2.0/tokensGenerated.jsonl (Continue 1.x, 2025-2026; tokenizer estimates)",
 )

@@ -217,7 +217,7 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
         valid = fields is not None and isinstance(key, str)
         record = to_record(key, fields, chats, projects) if valid else "malformed row"
         if isinstance(record, str):
-            result.skipped[record] += 1
+            result.skipped.note(record, f"row {key}")
         elif record is not None:
             result.records.append(record)
     result.checkpoint = signature

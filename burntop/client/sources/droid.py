@@ -11,13 +11,18 @@ Locations: ``~/.factory/sessions/<encoded cwd>/<id>.settings.json`` (older build
 
 Because no per-response usage exists, this source reports ONE record per session, honestly marked:
 - request_id = ``droid:<session id>``; ``extra["granularity"] = "session"``.
-- It is reported only once the settings file has been left alone for ``QUIET_SECONDS`` (an
-  active session's total still grows and the server keeps the first value it gets for an id). A
-  session resumed after it was reported adds tokens that are NOT counted; this undercounts rather
-  than double counting (per-delta records would count twice whenever a checkpoint is lost).
+- ``burntop stats`` always shows the session's current total (however recently it was touched,
+  e.g. a history restored from a backup). Only ``sync`` waits until the settings file has been
+  left alone for ``QUIET_SECONDS`` (``extra[HOLD]``): an active session's total still grows and
+  the server keeps the first value it gets for an id. A session resumed after it was synced adds
+  tokens the server does NOT count; this undercounts rather than double counting (per-delta
+  records would count twice whenever a checkpoint is lost).
 - The whole session is dated at ``providerLockTimestamp`` (its first model call), else the file's
   mtime, and attributed to ``model`` (the session's current model; a session that switched models
-  is priced entirely at the last one); ``model_estimated`` when the file has none.
+  is priced entirely at the last one). Without ``model`` in the settings file, the model is the
+  last ``Model: <name>`` line Droid wrote into the transcript (``<name>`` as shown, e.g. ``Claude
+  Sonnet 4.5 [Anthropic]``: the bracketed part and a ``custom:`` prefix dropped, lower-cased, spaces
+  as dashes); ``model_estimated`` only when neither names one.
 - inputTokens is taken as non-cached input (Anthropic-style names; sessions show cache reads far
   above input). thinkingTokens: both Anthropic output_tokens and OpenAI completion_tokens already
   include reasoning, so it is a part of output and not added, unless it exceeds output (then it
@@ -26,6 +31,7 @@ Because no per-response usage exists, this source reports ONE record per session
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -34,12 +40,28 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record
-from burntop.client.sources.base import ParseResult, Source, existing, read_changed_json
+from burntop.client.sources.base import HOLD, ParseResult, Source, existing, read_changed_json
 from burntop.client.sources.gemini_cli import _int, parse_time
 
 NAME = "droid"
 QUIET_SECONDS = 3600
 SUFFIX = ".settings.json"
+
+
+MODEL_LINE = re.compile(rb"Model: ?([^\"\\\[\n\r]{1,100})")
+
+
+def transcript_model(settings_path: Path) -> str | None:
+    """The model of the last ``Model:`` line in the session's transcript, as a price-table name."""
+    try:
+        data = settings_path.with_name(settings_path.name[: -len(SUFFIX)] + ".jsonl").read_bytes()
+    except OSError:
+        return None
+    matches = MODEL_LINE.findall(data, max(data.rfind(b"Model:") - 1, 0)) if b"Model:" in data else []
+    if not matches:
+        return None
+    name = matches[-1].decode("utf-8", "replace").strip().removeprefix("custom:").strip()
+    return "-".join(name.lower().split()) or None
 
 
 def _cwd(settings_path: Path) -> str | None:
@@ -68,7 +90,7 @@ def session_fields(usage: dict) -> dict | None:
 
 def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     """One session's settings file: a single session-total record once the session is quiet."""
-    result = ParseResult()
+    result = ParseResult(seen=1)
     read = read_changed_json(path, checkpoint, result)
     if read is None:
         return result
@@ -82,18 +104,21 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     if fields is None:
         result.skipped["no usage"] += 1
         return result  # no checkpoint: a new session's file is read again once it has tokens
-    if time.time() - signature["mtime_ns"] / 1e9 < QUIET_SECONDS:
-        result.skipped["session still active"] += 1
-        return result  # no checkpoint: read again next run
     stamp = parse_time(settings.get("providerLockTimestamp")) or datetime.fromtimestamp(
         signature["mtime_ns"] / 1e9, tz=timezone.utc)
     model, provider = settings.get("model"), settings.get("providerLock")
-    estimated = not (isinstance(model, str) and model)
+    if not (isinstance(model, str) and model):
+        model = transcript_model(path)
+        if model:
+            result.notes["model from the transcript's Model: line"] += 1
     session = path.name[: -len(SUFFIX)]
+    extra = {"granularity": "session"}
+    if time.time() - signature["mtime_ns"] / 1e9 < QUIET_SECONDS:
+        extra[HOLD] = True  # still growing: sync waits, stats shows it
     result.records.append(Record(
-        source=NAME, request_id=f"{NAME}:{session}", timestamp=stamp, model="unknown" if estimated else model,
-        model_estimated=estimated, provider=provider if isinstance(provider, str) and provider else None,
-        session_id=session, project=_cwd(path), extra={"granularity": "session"}, **fields))
+        source=NAME, request_id=f"{NAME}:{session}", timestamp=stamp, model=model or "unknown",
+        model_estimated=not model, provider=provider if isinstance(provider, str) and provider else None,
+        session_id=session, project=_cwd(path), extra=extra, **fields))
     result.checkpoint = signature
     return result
 
@@ -104,5 +129,5 @@ def discover(env: Mapping[str, str], home: Path) -> list[Path]:
     return sorted(set(existing(root, f"*{SUFFIX}") + existing(root, f"*/*{SUFFIX}")))
 
 
-SOURCE = Source(name=NAME, label="Droid", discover=discover, parse=parse,
+SOURCE = Source(name=NAME, label="Droid", discover=discover, parse=parse, unit="session files",
                 formats="sessions/**/<id>.settings.json tokenUsage: per-session totals only")

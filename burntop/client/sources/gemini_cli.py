@@ -186,8 +186,9 @@ def parse_chat_jsonl(path: Path, checkpoint: dict | None) -> ParseResult:
     session = state.get("session_id") if offset else None
     project_hash = state.get("project_hash") if offset else None
     project = project_key(path, project_hash)
+    result.seen = len(lines)
     for end, line in lines:
-        offset = end
+        offset = result.skipped.at = end
         # Only model messages and metadata matter: user prompts are not decoded at all.
         if not (b'"gemini"' in line or b'"sessionId"' in line):
             continue
@@ -230,5 +231,5 @@ def discover(env: Mapping[str, str], home: Path) -> list[Path]:
     return sorted(set(found))
 
 
-SOURCE = Source(name=NAME, label="Gemini CLI", discover=discover, parse=parse,
+SOURCE = Source(name=NAME, label="Gemini CLI", discover=discover, parse=parse, unit="lines and messages",
                 formats="chat recordings tmp/*/chats/session-*.json (v0.5+) and *.jsonl (current)")

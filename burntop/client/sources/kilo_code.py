@@ -4,12 +4,13 @@ Locations: ``<globalStorage>/kilocode.kilo-code/tasks/<task id>/ui_messages.json
 Code-like editor (Code, Insiders, VSCodium, Cursor, Windsurf; ``~/.config``, macOS
 ``~/Library/Application Support``, ``%APPDATA%``), the remote servers (``~/.vscode-server/data``
 ...), Flatpak installs, the JetBrains plugin's ``~/.kilocode/globalStorage/kilocode.kilo-code``,
-and the folder the ``kilo-code.customStoragePath`` user setting names. Kilo Code 7's OpenCode-based
-database (``kilo.db``) is a different format and is not read here.
+and the folder the ``kilo-code.customStoragePath`` user setting names. Kilo Code 7 runs the Kilo CLI
+engine and keeps its usage in ``kilo.db``: that is the ``kilo`` source.
 
-Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Roo Code).
-Kilo specifics: ``usageMissing: true`` marks a request whose usage never arrived (skipped);
-without a model in the log the model is Kilo's default ``anthropic/claude-sonnet-4``, flagged
+Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Roo Code) and
+``task_tokens``. Kilo specifics: ``usageMissing: true`` marks a request whose usage never arrived
+(skipped); each request's model is the ``<model>`` of the environment details it sent
+(``api_conversation_history.json``), else Kilo's default ``anthropic/claude-sonnet-4``, flagged
 estimated.
 """
 from __future__ import annotations
@@ -36,5 +37,6 @@ SOURCE = Source(
     label="Kilo Code",
     discover=discover,
     parse=make_parser("kilo-code", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage with apiProtocol (Kilo Code 4.x, 2025-2026)",
 )

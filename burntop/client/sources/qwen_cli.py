@@ -91,8 +91,9 @@ def parse_jsonl(path: Path, checkpoint: dict | None) -> ParseResult:
         result.skipped["unreadable file"] += 1
         result.checkpoint = dict(checkpoint or {})
         return result
+    result.seen = len(lines)
     for end, line in lines:
-        offset = end
+        offset = result.skipped.at = end
         # Only assistant records carry usage: prompts and tool results are not decoded at all.
         if b'"assistant"' not in line:
             continue
@@ -127,5 +128,5 @@ def discover(env: Mapping[str, str], home: Path) -> list[Path]:
     return sorted(set(found))
 
 
-SOURCE = Source(name=NAME, label="Qwen Code", discover=discover, parse=parse,
+SOURCE = Source(name=NAME, label="Qwen Code", discover=discover, parse=parse, unit="lines and messages",
                 formats="projects/*/chats/*.jsonl ChatRecord logs (late 2025+), legacy session-*.json")

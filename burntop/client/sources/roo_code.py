@@ -6,10 +6,12 @@ VS Code-like editor (Code, Insiders, VSCodium, Cursor, Windsurf; ``~/.config``, 
 ...), Flatpak installs, and the folder the ``roo-cline.customStoragePath`` user setting names
 (read from each editor's ``User/settings.json``).
 
-Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Kilo Code).
-Roo specifics: ``apiProtocol`` tells how tokensIn relates to the cache; the project comes from the
-task's ``history_item.json`` ``workspace``; Roo stores no model per request, so the model is Roo's
-Anthropic default ``claude-sonnet-4-20250514``, flagged estimated, unless a message carries one.
+Format and every counting decision: see ``vscode_tasks`` (shared with Cline and Kilo Code) and
+``task_tokens``. Roo specifics: ``apiProtocol`` tells how tokensIn relates to the cache; the project
+comes from the task's ``history_item.json`` ``workspace``; Roo writes no ``task_metadata.json``
+``model_usage``, so each request's model is the ``<model>`` of the environment details it sent
+(``api_conversation_history.json``), else Roo's Anthropic default ``claude-sonnet-4-20250514``,
+flagged estimated.
 """
 from __future__ import annotations
 
@@ -33,5 +35,6 @@ SOURCE = Source(
     label="Roo Code",
     discover=discover,
     parse=make_parser("roo-code", DEFAULT_MODEL),
+    unit="messages",
     formats="ui_messages.json api_req_started usage with apiProtocol (Roo Code 3.x, 2025-2026)",
 )

@@ -18,35 +18,29 @@ Counting decisions:
   the partial usage it was billed for (``cancelReason`` set) and is counted. Messages without any
   token count (still streaming, failed before the first chunk, Kilo's ``usageMissing``) are skipped
   as "no usage"; they are counted once a later run sees the finished message.
-- ``tokensIn`` and cache: Cline's handlers report Anthropic-style input (cache excluded) for
-  every provider but its generic OpenAI-compatible one (``openai``), which passes
-  ``prompt_tokens`` (cache reads included); Cline's provider comes from the message's
-  ``modelInfo`` or ``task_metadata.json``. Roo/Kilo write ``apiProtocol``: with ``"openai"``
-  tokensIn includes cache reads and writes (Roo's own ``calculateApiCostOpenAI`` subtracts both);
-  with ``"anthropic"`` older versions wrote the cache-excluded input while newer ones write the
-  total (``calculateApiCostAnthropic`` returns ``totalInputTokens``). A total can never be smaller
-  than its cache parts, so ``tokensIn < cacheReads + cacheWrites`` means the old exclusive form,
-  anything else the total; cache-excluded Anthropic input is a handful of tokens next to the cached
-  prefix, so the rule only misreads an old request whose fresh input outweighed its cache.
-- Cline's ``deepseek`` and ``openai`` handlers store DeepSeek's ``prompt_cache_miss_tokens`` (the
-  uncached input, billed at the input price; DeepSeek has no cache writes) as ``cacheWrites``:
-  for those providers it is moved back into input_tokens.
+- ``tokensIn`` and the cache: one rule per writer and provider, see ``task_tokens``.
 - Output: ``tokensOut`` as logged (Cline's Gemini handler leaves thinking tokens out of it and
   they are stored nowhere: unrecoverable, the logged cost still includes them).
-- ``deleted_api_reqs`` (Cline's total of messages removed by a checkpoint restore) is skipped:
-  the removed requests were counted while they existed, so adding the total would count them
-  twice. Cline's ``subagent_usage`` (sub-agent runs, whose requests appear nowhere else) is one
-  record. Roo's ``condense_context`` logs a cost but no tokens: skipped.
+- ``deleted_api_reqs`` (Cline's total of the messages a checkpoint restore removed): no request
+  lost and none counted twice, see ``task_restores`` (a ledger of what was counted rides in the
+  file's checkpoint). Cline's ``subagent_usage`` (sub-agent runs, whose requests appear nowhere
+  else) is one record. Roo's ``condense_context`` logs a cost but no tokens: skipped.
 - Model: the message's ``modelInfo`` (newer Cline), else the last ``task_metadata.json``
-  ``model_usage`` entry at or before the request (Cline records it before each request), else the
-  extension's documented default model, flagged ``model_estimated``.
+  ``model_usage`` entry at or before the request (Cline records it before each request; Roo and
+  Kilo write none), else the ``<model>`` of the environment details Roo and Kilo attach to the
+  user message of each request in ``api_conversation_history.json`` (written, with its ``ts``,
+  right after the request's ``api_req_started``: the last one written before the next request
+  began), else the extension's documented default model, flagged ``model_estimated``.
 - request_id ``<source>:<task id>:<message ts>``: both are the tool's own ids, and the message
   keeps its ``ts`` when it is updated. session_id = task id; project = ``history_item.json``
   ``workspace`` (Roo/Kilo) when present.
 """
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,16 +48,13 @@ from pathlib import Path
 import orjson
 
 from burntop.client.records import Record
+from burntop.client.sources import task_restores, task_tokens
 from burntop.client.sources.base import ParseResult, existing, file_signature, unchanged
 
 EDITORS = ("Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf")
 SERVER_DIRS = (".vscode-server", ".vscode-server-insiders", ".vscodium-server", ".cursor-server",
                ".windsurf-server")
 FLATPAK_USER_DIRS = ("com.visualstudio.code/config/Code/User", "com.vscodium.codium/config/VSCodium/User")
-# Cline providers whose handler stores prompt_tokens (cache reads included) as tokensIn.
-CLINE_INCLUSIVE_PROVIDERS = frozenset({"openai"})
-# Cline providers whose handler stores DeepSeek's prompt_cache_miss_tokens (uncached input) as cacheWrites.
-CLINE_MISSES_AS_WRITES = frozenset({"openai", "deepseek"})
 
 
 def settings_bases(env: Mapping[str, str], home: Path) -> list[Path]:
@@ -132,6 +123,7 @@ class TaskContext:
     """What the task folder's sidecars say about models and the project."""
 
     def __init__(self, folder: Path):
+        self.folder = folder
         meta = load_json(folder / "task_metadata.json")
         usage = meta.get("model_usage") if isinstance(meta, dict) else None
         usage = usage if isinstance(usage, list) else []
@@ -143,6 +135,7 @@ class TaskContext:
         item = load_json(folder / "history_item.json")
         workspace = item.get("workspace") if isinstance(item, dict) else None
         self.project = workspace if isinstance(workspace, str) and workspace else None
+        self._environment: list[tuple[int, str]] | None = None
 
     def model_at(self, ts: int) -> tuple[str, str | None] | None:
         """The model in use at ts: the last entry recorded before it (or the first one)."""
@@ -152,64 +145,133 @@ class TaskContext:
                 chosen = (model, provider if isinstance(provider, str) else None)
         return chosen
 
+    def environment_model(self, until: float) -> tuple[str, bool] | None:
+        """(model, estimated) from the environment details written before ``until`` (the next
+        request's start); without times in the history, its last model, flagged estimated."""
+        if self._environment is None:
+            self._environment = environment_models(self.folder / "api_conversation_history.json")
+        if not self._environment:
+            return None
+        timed = [(ts, model) for ts, model in self._environment if ts]
+        if not timed:
+            return self._environment[-1][1], True
+        chosen = timed[0][1]
+        for ts, model in timed:
+            if ts < until:
+                chosen = model
+        return chosen, False
 
-def resolve_model(msg: dict, info: dict, ctx: TaskContext, ts: int) -> tuple[str, str | None] | None:
-    """Model and provider of one request from the message, its payload or the task metadata."""
+
+MODEL_TAG = re.compile(r"<model>\s*([^<>\n]{1,200}?)\s*</model>")
+
+
+def environment_models(path: Path) -> list[tuple[int, str]]:
+    """(ts, model) of each user message whose environment details name a ``<model>``."""
+    history = load_json(path)
+    found = []
+    for message in history if isinstance(history, list) else []:
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        blocks = [content] if isinstance(content, str) else [
+            b.get("text") for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+        for text in blocks:
+            start = text.rfind("<environment_details>") if isinstance(text, str) else -1
+            if start < 0:
+                continue
+            models = MODEL_TAG.findall(text, start, text.find("</environment_details>", start) % (len(text) + 1))
+            if models:
+                found.append((number(message.get("ts")), models[-1]))
+    return found
+
+
+def resolve_model(msg: dict, info: dict, ctx: TaskContext, ts: int, until: float) -> tuple[str, str | None, bool] | None:
+    """(model, provider, estimated) of one request from the message, its payload, the task metadata
+    or the environment details."""
     for holder in (msg.get("modelInfo"), info):
         if isinstance(holder, dict) and isinstance(holder.get("modelId"), str) and holder["modelId"]:
             provider = holder.get("providerId")
-            return holder["modelId"], provider if isinstance(provider, str) else None
-    return ctx.model_at(ts)
+            return holder["modelId"], provider if isinstance(provider, str) else None, False
+    found = ctx.model_at(ts)
+    if found:
+        return found[0], found[1], False
+    environment = ctx.environment_model(until)
+    return (environment[0], None, environment[1]) if environment else None
 
 
-def includes_cache(info: dict, provider: str | None, tokens_in: int, cached: int) -> bool:
-    """Whether tokensIn already contains the cache reads and writes (see the module docstring)."""
-    protocol = info.get("apiProtocol")
-    if protocol == "openai":
-        return True
-    if protocol == "anthropic":
-        return tokens_in >= cached
-    return provider in CLINE_INCLUSIVE_PROVIDERS
+def logged_cost(info: dict) -> float | None:
+    cost = info.get("cost")
+    return float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 else None
 
 
-def to_record(source: str, task_id: str, msg: dict, ctx: TaskContext, default_model: str) -> Record | str:
-    """One usage message as a Record, or the reason it is skipped."""
-    ts = msg.get("ts")
-    if isinstance(ts, bool) or not isinstance(ts, (int, float)) or ts <= 0:
-        return "no timestamp"
-    ts = int(ts)
+def logged(info: dict) -> list:
+    """[tokensIn, tokensOut, cacheWrites, cacheReads, cost] as the extension wrote them."""
+    return [number(info.get("tokensIn")), number(info.get("tokensOut")), number(info.get("cacheWrites")),
+            number(info.get("cacheReads")), logged_cost(info) or 0.0]
+
+
+def payload(msg: dict) -> dict | str:
+    """A usage message's JSON text, or the reason it cannot be read."""
     try:
         info = orjson.loads(msg.get("text") or "")
     except (orjson.JSONDecodeError, TypeError):
         return "malformed message"
-    if not isinstance(info, dict):
-        return "malformed message"
+    return info if isinstance(info, dict) else "malformed message"
+
+
+def fields_of(raw: list, protocol: object, model: str, provider: str | None, estimated: bool,
+              success: bool | None, cost: float | None, notes: Counter) -> list:
+    """Record fields [input, output, cache writes, cache reads, model, provider, estimated, success, cost]."""
+    fresh, writes, applied = task_tokens.split(raw[0], raw[2], raw[3], protocol, provider, model)
+    for note in applied:
+        notes[note] += 1
+    return [fresh, raw[1], writes, raw[3], model, provider, estimated, success, cost]
+
+
+def request_unit(msg: dict, ctx: TaskContext, default_model: str, ts: int, until: float,
+                 notes: Counter) -> task_restores.Unit | str:
+    """One usage message as a unit to count, or the reason it is skipped."""
+    info = payload(msg)
+    if isinstance(info, str):
+        return info
     if info.get("usageMissing"):
         return "no usage"
-    tokens_in, tokens_out = number(info.get("tokensIn")), number(info.get("tokensOut"))
-    writes, reads = number(info.get("cacheWrites")), number(info.get("cacheReads"))
-    if not (tokens_in or tokens_out or writes or reads):
+    raw = logged(info)
+    if not any(raw[:4]):
         return "no usage"
-    found = resolve_model(msg, info, ctx, ts)
-    model, provider = found if found else (default_model, None)
-    if includes_cache(info, provider, tokens_in, reads + writes):
-        tokens_in = max(0, tokens_in - reads - writes)
-    if "apiProtocol" not in info and provider in CLINE_MISSES_AS_WRITES:
-        tokens_in, writes = tokens_in + writes, 0
-    cost = info.get("cost")
-    logged = float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) and cost >= 0 else None
-    suffix = ":subagents" if msg.get("say") == "subagent_usage" else ""
+    found = resolve_model(msg, info, ctx, ts, until)
+    model, provider, estimated = found if found else (default_model, None, True)
+    success = None if info.get("cancelReason") is None else False
+    key = f"{ts}:subagents" if msg.get("say") == "subagent_usage" else str(ts)
+    return task_restores.Unit(key, ts, raw, fields_of(raw, info.get("apiProtocol"), model, provider, estimated,
+                                                      success, logged_cost(info), notes))
+
+
+def restore_unit(msg: dict, ts: int, after: int) -> task_restores.Unit | str:
+    """A ``deleted_api_reqs`` message as a restore total (its fields are set by the ledger)."""
+    info = payload(msg)
+    return info if isinstance(info, str) else task_restores.Unit(f"{ts}:deleted", ts, logged(info), None, after)
+
+
+def record(source: str, task_id: str, key: str, ts: int, fields: list, project: str | None) -> Record:
+    fresh, output, writes, reads, model, provider, estimated, success, cost = fields
     return Record(
-        source=source, request_id=f"{source}:{task_id}:{ts}{suffix}",
-        timestamp=datetime.fromtimestamp(ts / 1000, timezone.utc), model=model,
-        input_tokens=tokens_in, output_tokens=tokens_out, cache_creation_tokens=writes, cache_read_tokens=reads,
-        logged_cost=logged,
-        session_id=task_id, project=ctx.project, provider=provider, model_estimated=found is None,
-        success=None if info.get("cancelReason") is None else False,
+        source=source, request_id=f"{source}:{task_id}:{key}", timestamp=datetime.fromtimestamp(ts / 1000, timezone.utc),
+        model=model, input_tokens=fresh, output_tokens=output, cache_creation_tokens=writes, cache_read_tokens=reads,
+        logged_cost=cost, session_id=task_id, project=project, provider=provider, model_estimated=estimated,
+        success=success,
     )
 
 
-SKIPPED_SAYS = {"deleted_api_reqs": "deleted requests total", "condense_context": "condense without tokens"}
+USAGE_SAYS = ("api_req_started", "subagent_usage")
+SKIPPED_SAYS = {"condense_context": "condense without tokens"}
+
+
+def _stamp(msg: dict) -> int | None:
+    ts = msg.get("ts")
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)) or ts <= 0:
+        return None
+    return int(ts)
 
 
 def parse_tasks(path: Path, checkpoint: dict | None, source: str, default_model: str) -> ParseResult:
@@ -228,26 +290,46 @@ def parse_tasks(path: Path, checkpoint: dict | None, source: str, default_model:
         # Cline writes the file in place: a half-written file is read again next time.
         result.skipped["malformed file"] += 1
         return result
-    result.checkpoint = signature
     if not isinstance(messages, list):
         result.skipped["unknown format"] += 1
+        result.checkpoint = signature
         return result
+    result.seen = len(messages)
     ctx = TaskContext(path.parent)
+    starts = sorted(ts for m in messages if isinstance(m, dict) and m.get("say") in USAGE_SAYS
+                    and (ts := _stamp(m)) is not None)
+    units: list[task_restores.Unit] = []
+    previous = 0
     for msg in messages:
         if not isinstance(msg, dict):
             result.skipped["unknown format"] += 1
             continue
-        say = msg.get("say")
-        if not isinstance(say, str):
-            continue
-        if say in SKIPPED_SAYS:
-            result.skipped[SKIPPED_SAYS[say]] += 1
-        elif say in ("api_req_started", "subagent_usage"):
-            record = to_record(source, path.parent.name, msg, ctx, default_model)
-            if isinstance(record, str):
-                result.skipped[record] += 1
+        say, ts = msg.get("say"), _stamp(msg)
+        if not isinstance(say, str) or (say not in USAGE_SAYS and say != "deleted_api_reqs"):
+            result.skipped[SKIPPED_SAYS.get(say, "no usage") if isinstance(say, str) else "no usage"] += 1
+        elif ts is None:
+            result.skipped["no timestamp"] += 1
+        else:
+            until = starts[bisect_right(starts, ts)] if bisect_right(starts, ts) < len(starts) else math.inf
+            unit = (restore_unit(msg, ts, previous) if say == "deleted_api_reqs"
+                    else request_unit(msg, ctx, default_model, ts, until, result.notes))
+            if isinstance(unit, str):
+                result.skipped[unit] += 1
             else:
-                result.records.append(record)
+                units.append(unit)
+        previous = ts or previous
+
+    def convert(raw: list, ts: int) -> list:
+        found = ctx.model_at(ts)
+        model, provider = found if found else (default_model, None)
+        return fields_of(raw, None, model, provider, True, None, raw[4] or None, result.notes)
+
+    ledger = (checkpoint or {}).get("ledger") or {}
+    counted, ledger, notes, folded = task_restores.account(units, ledger, convert)
+    result.notes.update(notes)
+    result.folded.update(folded)
+    result.records = [record(source, path.parent.name, key, ts, fields, ctx.project) for key, ts, fields in counted]
+    result.checkpoint = {**signature, "ledger": ledger}
     return result
 
 

@@ -1,7 +1,7 @@
 """pending work recorded with its cause (burntop.pending)
 
-Revision ID: 0004_pending_jobs
-Revises: 0003_usage_hours
+Revision ID: 0005_pending_jobs
+Revises: 0004_sessions_avatars
 Create Date: 2026-11-23 10:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_pending_jobs'
-down_revision = '0003_usage_hours'
+revision = '0005_pending_jobs'
+down_revision = '0004_sessions_avatars'
 branch_labels = None
 depends_on = None
 

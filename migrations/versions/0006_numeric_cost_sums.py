@@ -1,7 +1,7 @@
 """daily_rollups.cost_nanos as numeric(38) on PostgreSQL: sums of costs cannot overflow
 
-Revision ID: 0005_numeric_cost_sums
-Revises: 0004_pending_jobs
+Revision ID: 0006_numeric_cost_sums
+Revises: 0005_pending_jobs
 Create Date: 2026-11-23 11:00:00
 
 SQLite keeps its 64-bit integer, whose additions saturate instead (burntop.database.checked_add).
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_numeric_cost_sums'
-down_revision = '0004_pending_jobs'
+revision = '0006_numeric_cost_sums'
+down_revision = '0005_pending_jobs'
 branch_labels = None
 depends_on = None
 

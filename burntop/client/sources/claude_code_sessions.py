@@ -1,0 +1,195 @@
+"""Claude Code sessions: events, edits and commits read from its transcripts (rules: client/sessions.py).
+
+What Claude Code writes (read in its npm package's cli.js, 1.0.100, 2.0.14 and 2.1.100): every
+transcript line is one JSON object with top-level ``sessionId`` and ``timestamp``; tool calls are
+``tool_use`` blocks (``id``, ``name``, ``input``) of assistant lines; their results come back on later
+user lines as ``tool_result`` blocks (``tool_use_id``, ``content``, ``is_error``) with the tool's own
+result object beside them in ``toolUseResult``.
+
+- Session: the line's ``sessionId`` (sub-agent transcripts carry their parent's, so a sub-agent's
+  work counts in the session that started it). Events: every line with a ``sessionId`` and a
+  ``timestamp`` (prompts, responses, tool calls and results, queue operations); lines without either
+  (summaries, file-history snapshots) are not events.
+- Lines of code: an ``Edit``, ``MultiEdit``, ``Write`` or ``NotebookEdit`` call counts when its result
+  arrives. Edit, MultiEdit and Write results (``toolUseResult.structuredPatch``, hunks whose ``lines``
+  start with " ", "-" or "+") add their "+" lines; a Write that created a file (``type: "create"``,
+  empty patch) adds every line of its ``content``: exactly the lines Claude Code's own
+  lines-of-code counter adds (but a trailing newline is not a line here). A NotebookEdit result
+  (``new_source``, ``edit_mode``, ``error``) adds the lines of an inserted cell, and for a replaced
+  cell the "+" lines of a diff from the cell's old source, which 2.1+ logs in ``original_file``
+  (before 2.1 it is not logged and every line of the new cell counts). A failed or rejected call has
+  a text ``toolUseResult`` ("Error: ...") and counts 0.
+- Commits: a ``tool_use`` whose ``input.command`` runs ``git commit`` (Bash; PowerShell alike) counts
+  the git summary lines in its result's text (and ``toolUseResult.stdout``).
+- Calls wait for their result across runs (``pending`` in the checkpoint: tool_use id -> "edit" or
+  "commit"). Units are keyed by the tool_use id, so a call replayed into a /btw, sidechain or
+  resumed copy counts once.
+
+Speed: a line is decoded only when it holds a response (the ``"assistant"`` anchor, decoded anyway
+for records) or the result of a waiting call (its ``"tool_use_id"``, which the writer puts near the
+start); every other line gives its session and time by byte search, never decoded or copied.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import orjson
+
+from burntop.client.sessions import (
+    COMMIT_COMMAND, COMMIT_LINE, Tally, added_lines, diff_added_lines, epoch, text_lines,
+)
+
+_SESSION_KEY, _TIME_KEY, _RESULT_KEY = b'"sessionId":"', b'"timestamp":"', b'"tool_use_id":"'
+EDIT_TOOLS = frozenset({"Edit", "MultiEdit", "Write", "NotebookEdit"})
+_CELL_INDEX = re.compile(r"^cell-(\d+)$")
+MAX_PENDING = 200  # calls still waiting for their result; older ones are dropped
+
+
+def _value(data: bytes, key: bytes, start: int, stop: int) -> str | None:
+    """The first string value of a key in the raw JSON line data[start:stop] (the writer puts the
+    top-level one first)."""
+    found = data.find(key, start, stop)
+    if found < 0:
+        return None
+    found += len(key)
+    end = data.find(b'"', found, stop)
+    return data[found:end].decode("utf-8", "replace") if end > found else None
+
+
+def _text(content: object) -> str:
+    """The text of a tool_result's content: a string, or text blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(b.get("text", "") for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+    return ""
+
+
+def _notebook_lines(result: dict) -> int:
+    new = result.get("new_source")
+    if result.get("error") or not isinstance(new, str) or result.get("edit_mode") == "delete":
+        return 0
+    if result.get("edit_mode") == "insert":
+        return text_lines(new)
+    old = _old_cell(result.get("original_file"), result.get("cell_id"))
+    return text_lines(new) if old is None else diff_added_lines(old, new)
+
+
+def _old_cell(original: object, cell_id: object) -> str | None:
+    """The replaced cell's source in the notebook as it was (Claude Code 2.1+ logs it), or None."""
+    if not isinstance(original, str) or not original or not isinstance(cell_id, str):
+        return None
+    try:
+        cells = json.loads(original).get("cells")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(cells, list):
+        return None
+    cell = next((c for c in cells if isinstance(c, dict) and c.get("id") == cell_id), None)
+    index = _CELL_INDEX.match(cell_id)
+    if cell is None and index and int(index.group(1)) < len(cells):
+        cell = cells[int(index.group(1))]
+    source = cell.get("source") if isinstance(cell, dict) else None
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else None
+
+
+def _edit_lines(outcome: dict) -> int:
+    """Lines an edit tool's result object says it added."""
+    patch = outcome.get("structuredPatch")
+    if isinstance(patch, list):
+        if outcome.get("type") == "create" and not patch:
+            content = outcome.get("content")
+            return text_lines(content) if isinstance(content, str) else 0
+        return sum(added_lines(h.get("lines") or ()) for h in patch if isinstance(h, dict))
+    if "edit_mode" in outcome and "new_source" in outcome:
+        return _notebook_lines(outcome)
+    return 0
+
+
+class SessionFacts:
+    """The session part of one Claude Code transcript read, resumed from its checkpoint."""
+
+    def __init__(self, checkpoint: dict | None):
+        checkpoint = checkpoint or {}
+        self.tally = Tally(checkpoint.get("sessions"))
+        self._last: str | None = None
+        self._last_key: bytes | None = None
+        pending = checkpoint.get("pending")
+        # tool_use id -> "edit" or "commit": calls whose result decides what they count
+        self.pending: dict[str, str] = {k: v for k, v in pending.items() if v in ("edit", "commit")} \
+            if isinstance(pending, dict) else {}
+
+    def line(self, data: bytes, start: int, stop: int) -> None:
+        """The line data[start:stop], which holds no response: an event, or the result of a call."""
+        if self.pending and _value(data, _RESULT_KEY, start, stop) in self.pending:
+            try:
+                obj = orjson.loads(data[start:stop])
+            except orjson.JSONDecodeError:
+                return
+            if isinstance(obj, dict):
+                self.decoded(obj)
+            return
+        find = data.find
+        # Lines of a file nearly always share one session: look for the last one's id first.
+        if self._last_key is not None and find(self._last_key, start, stop) >= 0:
+            session = self._last
+        else:
+            session = _value(data, _SESSION_KEY, start, stop)
+            self._remember(session)
+        found = find(_TIME_KEY, start, stop) + 13  # len(_TIME_KEY): this runs once per line
+        if found > 12 and session:
+            self.tally.event(session, epoch(data[found:find(b'"', found, stop)].decode("ascii", "replace")))
+
+    def _remember(self, session: str | None) -> None:
+        if session != self._last:
+            self._last = session
+            self._last_key = _SESSION_KEY + session.encode() + b'"' if session else None
+
+    def decoded(self, obj: dict, tool_use: bool = True) -> None:
+        """A decoded line; ``tool_use``: it may hold a tool_use block (its bytes name one)."""
+        session, at = obj.get("sessionId"), epoch(obj.get("timestamp"))
+        if not isinstance(session, str) or at is None:
+            return
+        self.tally.event(session, at)
+        self._remember(session)
+        message = obj.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            return
+        if obj.get("type") == "assistant":
+            if tool_use:
+                self._calls(content)
+            return
+        if not self.pending:
+            return
+        outcome = obj.get("toolUseResult")
+        for block in content:
+            if not isinstance(block, dict) or block.get("type") != "tool_result":
+                continue
+            kind = self.pending.pop(block.get("tool_use_id"), None)
+            if kind == "edit" and isinstance(outcome, dict):
+                self.tally.unit(session, block["tool_use_id"], at, lines=_edit_lines(outcome))
+            elif kind == "commit":
+                output = _text(block.get("content"))
+                if isinstance(outcome, dict) and isinstance(outcome.get("stdout"), str):
+                    output += "\n" + outcome["stdout"]
+                self.tally.unit(session, block["tool_use_id"], at, commits=len(set(COMMIT_LINE.findall(output))))
+
+    def _calls(self, content: list) -> None:
+        """Remember the edit and commit calls of an assistant line until their results arrive."""
+        for block in content:
+            if not isinstance(block, dict) or block.get("type") != "tool_use" or not isinstance(block.get("id"), str):
+                continue
+            arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
+            command = arguments.get("command")
+            if block.get("name") in EDIT_TOOLS:
+                self.pending[block["id"]] = "edit"
+            elif isinstance(command, str) and COMMIT_COMMAND.search(command):
+                self.pending[block["id"]] = "commit"
+
+    def dump(self) -> dict:
+        """What the checkpoint keeps: the file's session part and the calls still waiting."""
+        return {"sessions": self.tally.dump(), "pending": dict(list(self.pending.items())[-MAX_PENDING:])}
