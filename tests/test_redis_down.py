@@ -66,3 +66,11 @@ def test_health_is_degraded_not_down(client):
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.get_json()["status"] == "degraded"
+
+
+def test_an_avatar_that_cannot_be_fetched_now_stays_recorded(client, app):
+    user = make_user("erin")
+    response = client.patch("/api/users/me", json={"image": "https://avatars.example.com/e.png"},
+                            headers=auth(make_token(user)))
+    assert response.status_code == 200
+    assert [(job.kind, job.key) for job in db.session.scalars(select(PendingJob))] == [("avatar", str(user.id))]
