@@ -1,9 +1,10 @@
 """Profile pictures served by burntop itself, so no page sends a visitor's browser to a host a user named.
 
 A user's `image` is a URL on an allowed host (GitHub avatars, Gravatar: `AVATAR_HOSTS`). After it is
-set, a job fetches it once (recorded as pending work with the change, so Redis being down only delays it) (https only, redirects only to allowed hosts, size, type and time limits),
+set, a job fetches it once (https only, redirects only to allowed hosts, size, type and time limits),
 Pillow re-encodes it to a SIZE x SIZE PNG, and the PNG is stored in the database under its SHA-256, which
 every web node can read. Pages show /avatars/<sha256>.png (immutable, cached a year, ETag) or initials.
+The fetch is pending work recorded with the change (burntop.pending), so Redis being down only delays it.
 """
 from __future__ import annotations
 
