@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("BURNTOP_ENV", "production")
 
-from burntop import create_app  # noqa: E402
+from burntop import create_app, freeze_after_start_up  # noqa: E402
 
 app = create_app()
+freeze_after_start_up()  # in each gunicorn worker as it imports this module (or once before forking with --preload)

@@ -8,6 +8,7 @@ Prints figures; it is not a test. Targets (issue 2): sync <= 1.0 s, replay <= 0.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import statistics
@@ -51,6 +52,17 @@ def batch(tag: str, size: int, rng: random.Random) -> bytes:
             "sessionId": f"{tag}-session-{i // 200}", "latencyMs": rng.randint(200, 30000), "success": True,
         })
     return json.dumps({"records": records}).encode()
+
+
+FULL_GCS: list[float] = []  # seconds of each full (generation 2) collection
+
+
+def _time_full_gcs(phase: str, info: dict) -> None:
+    if info["generation"] == 2:
+        if phase == "start":
+            FULL_GCS.append(-time.perf_counter())
+        elif FULL_GCS and FULL_GCS[-1] < 0:
+            FULL_GCS[-1] += time.perf_counter()
 
 
 def timed_sync(client, token: str, body: bytes) -> tuple[float, dict]:
@@ -99,10 +111,12 @@ def fill_history(user_id: int, rows: int) -> float:
 
 
 def measure(client, token: str, label: str, runs: int, rng: random.Random) -> None:
-    syncs, replays = [], []
+    syncs, replays, gcs = [], [], []
     for run in range(runs):
         body = batch(f"{label}-{run}", 10_000, rng)
+        FULL_GCS.clear()
         elapsed, result = timed_sync(client, token, body)
+        gcs.append(list(FULL_GCS))
         assert result["recordsAdded"] == 10_000, result
         syncs.append(elapsed)
         elapsed, result = timed_sync(client, token, body)
@@ -112,6 +126,8 @@ def measure(client, token: str, label: str, runs: int, rng: random.Random) -> No
           f"(runs: {', '.join(f'{s:.3f}' for s in syncs)})")
     print(f"{'':>22}  replay of the batch   median {statistics.median(replays):.3f} s  "
           f"(runs: {', '.join(f'{s:.3f}' for s in replays)})")
+    print(f"{'':>22}  full GCs in each sync: "
+          + ", ".join(f"{len(run)} ({sum(run) * 1000:.0f} ms)" for run in gcs))
 
 
 def main() -> None:
@@ -120,7 +136,10 @@ def main() -> None:
                         help="a PostgreSQL server; the benchmark creates and drops database burntop_bench on it")
     parser.add_argument("--history", type=int, default=5_000_000, help="records stored before the second round")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after start-up, as wsgi.py and the worker do")
     args = parser.parse_args()
+    gc.callbacks.append(_time_full_gcs)
 
     url = fresh_database(args.database_url, "burntop_bench")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
@@ -135,9 +154,14 @@ def main() -> None:
         db.session.commit()
         client = app.test_client()
         timed_sync(client, token, batch("warmup", 100, rng))  # imports, price table, connection pool
+        if args.gc_freeze:
+            from burntop import freeze_after_start_up
+
+            freeze_after_start_up()
 
         print(f"PostgreSQL {db.session.execute(text('show server_version')).scalar()}, "
-              f"server time measured around the request inside the WSGI app\n")
+              f"server time measured around the request inside the WSGI app"
+              f"{', gc.freeze() after start-up' if args.gc_freeze else ''}\n")
         measure(client, token, "empty history", args.runs, rng)
         if args.history:
             took = fill_history(user.id, args.history)

@@ -53,12 +53,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from burntop import database, redis_client
+    from burntop import database, pending, redis_client
     from burntop.accounts import sessions  # noqa: F401  (registers the user loader)
     from burntop.extensions import csrf, db, htmx, limiter, login_manager, migrate, sock
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: count in this process's memory until it is back, rather than answer 500.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config["REDIS_URL"]:
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 2, "socket_connect_timeout": 1})
     # A CSRF token lives as long as the session, so an htmx page left open keeps working.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
@@ -71,6 +75,21 @@ def _init_extensions(app: Flask) -> None:
     sock.init_app(app)
     htmx.init_app(app)
     redis_client.init_app(app)
+    pending.init_app(app)
+
+
+def freeze_after_start_up() -> None:
+    """Load what a server process keeps for its whole life, then take it out of the garbage collector's
+    sight (gc.freeze): full collections no longer walk the modules, the app and the price table, which
+    made each one of them cost about 100 ms in a 10,000-record sync. For long-lived processes only (the
+    gunicorn workers, the RQ worker), never per app: tests create hundreds of apps."""
+    import gc
+
+    from burntop.pricing import default_table
+
+    default_table()
+    gc.collect()
+    gc.freeze()
 
 
 BLUEPRINT_MODULES = (

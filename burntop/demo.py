@@ -13,9 +13,9 @@ from sqlalchemy import delete, func, select
 from burntop.accounts.users import create_user
 from burntop.extensions import db
 from burntop.format import plural
-from burntop.gamification.evaluate import evaluate
+from burntop.gamification.evaluate import evaluate_pending
 from burntop.models import User
-from burntop.stats.totals import invalidate_global_totals
+from burntop.stats.totals import refresh_landing
 from burntop.sync.ingest import ingest
 from burntop.sync import schema
 
@@ -103,8 +103,8 @@ def seed(now: datetime | None = None) -> int:
                 raise RuntimeError(f"demo data failed validation: {problems[:3]}")
             added += ingest(user.id, parsed.records, parsed.sessions).added
     for user_id in db.session.scalars(select(User.id).where(User.is_demo.is_(True)).order_by(User.id)).all():
-        evaluate(user_id, now)
-    invalidate_global_totals()
+        evaluate_pending(user_id, now)  # clears what ingest recorded
+    refresh_landing()
     return added
 
 
@@ -112,7 +112,7 @@ def clear() -> int:
     """Delete every demo user; the database cascades to all their rows."""
     count = db.session.execute(delete(User).where(User.is_demo.is_(True))).rowcount
     db.session.commit()
-    invalidate_global_totals()
+    refresh_landing()
     return count
 
 

@@ -17,10 +17,16 @@ QUEUES = (DEFAULT_QUEUE,)
 
 def refresh_global_totals() -> dict:
     """Recompute the landing page's global totals into the shared cache."""
-    from burntop.stats.totals import global_totals, invalidate_global_totals
+    from burntop.stats.totals import refresh_global_totals as refresh
 
-    invalidate_global_totals()
-    return global_totals()
+    return refresh()
+
+
+def sweep_pending_work() -> int:
+    """Queue recorded work that was never queued, got lost or failed (burntop.pending)."""
+    from burntop.pending import sweep
+
+    return sweep()
 
 
 def purge_expired() -> dict[str, int]:
@@ -45,6 +51,7 @@ class Periodic:
 
 SCHEDULE = (
     Periodic(refresh_global_totals, interval=60),
+    Periodic(sweep_pending_work, interval=60),
     Periodic(purge_expired, cron="17 3 * * *"),
 )
 
@@ -54,12 +61,15 @@ def queue_name(name: str) -> str:
     return f"{current_app.config['REDIS_KEY_PREFIX']}-{name}"
 
 
-def get_queue(name: str = DEFAULT_QUEUE) -> Queue:
-    return Queue(queue_name(name), connection=get_redis())
+def get_queue(name: str = DEFAULT_QUEUE, connection=None) -> Queue:
+    return Queue(queue_name(name), connection=connection or get_redis())
 
 
 def enqueue(func: Callable, *args, queue: str = DEFAULT_QUEUE, **kwargs):
-    """Run func on an RQ worker when Redis is configured, else right here (single-process development)."""
+    """Run func on an RQ worker when Redis is configured, else right here (single-process development).
+
+    For work that must not be lost use burntop.pending, which records it in the database first.
+    """
     if get_redis() is None:
         return func(*args, **kwargs)
     return get_queue(queue).enqueue(func, *args, **kwargs)

@@ -28,17 +28,22 @@ def app(app):
     return app
 
 
-@pytest.mark.parametrize("method,path,status,code", [
-    ("get", "/api/does-not-exist", 404, "NOT_FOUND"),
-    ("delete", "/api/sync", 405, "METHOD_NOT_ALLOWED"),
-    ("get", "/api/sync", 405, "METHOD_NOT_ALLOWED"),
-    ("get", "/api/test-boom", 500, "INTERNAL_ERROR"),
+NOT_FOUND = ("The requested URL was not found on the server. If you entered the URL manually please check your "
+             "spelling and try again.")
+NOT_ALLOWED = "The method is not allowed for the requested URL."
+
+
+@pytest.mark.parametrize("method,path,status,code,message", [
+    ("get", "/api/does-not-exist", 404, "NOT_FOUND", NOT_FOUND),
+    ("delete", "/api/sync", 405, "METHOD_NOT_ALLOWED", NOT_ALLOWED),
+    ("get", "/api/sync", 405, "METHOD_NOT_ALLOWED", NOT_ALLOWED),
+    ("get", "/api/test-boom", 500, "INTERNAL_ERROR", "Internal server error."),
 ])
-def test_api_errors_are_json(client, method, path, status, code):
+def test_api_errors_are_json(client, method, path, status, code, message):
     response = getattr(client, method)(path)
     assert response.status_code == status
     assert response.is_json
-    assert response.get_json() == {"error": {"code": code, "message": response.get_json()["error"]["message"]}}
+    assert response.get_json() == {"error": {"code": code, "message": message}}
     assert "secret detail" not in response.get_data(as_text=True)
     assert "Traceback" not in response.get_data(as_text=True)
 

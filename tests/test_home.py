@@ -31,6 +31,7 @@ def test_showcase_is_the_top_public_profile_and_never_a_private_one(client, app)
     assert "Ada Lovelace" not in body
     assert 'data-stat="tools">1 tool</strong> and <strong class="num" data-stat="models">1 model</strong>.' in body
     sync(client, loud, [record("l-codex", at=recent(0), source="codex", model="gpt-5")])
+    app.config["GLOBAL_TOTALS_TTL"] = 0  # the totals are recomputed at most every 15 s, not on each sync
     body = client.get("/partials/global-totals").get_data(as_text=True)
     assert 'data-stat="tools">2 tools</strong> and <strong class="num" data-stat="models">2 models</strong>.' in body
 

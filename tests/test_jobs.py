@@ -60,3 +60,28 @@ def test_sign_in_codes_are_purged_by_the_daily_job(app):
     db.session.commit()
     assert jobs.enqueue(jobs.purge_expired)["codes"] == 1
     assert db.session.query(EmailCode).count() == 1
+
+
+@pytest.mark.redis
+def test_only_the_scheduler_holding_the_lock_enqueues(app):
+    first, second = build_cron(get_redis()), build_cron(get_redis())
+    interval_jobs = sum(1 for p in jobs.SCHEDULE if p.interval)
+    assert len(first.enqueue_jobs()) == interval_jobs
+    assert second.enqueue_jobs() == []  # a standby: the periodic jobs are not enqueued twice
+    queue = jobs.get_queue()
+    assert queue.count == interval_jobs
+    first.release_lock()  # as a scheduler does when it stops
+    assert len(second.enqueue_jobs()) == interval_jobs
+    assert first.enqueue_jobs() == []
+    queue.empty()
+
+
+@pytest.mark.redis
+def test_cron_job_history_keys_carry_the_prefix(app):
+    prefix = app.config["REDIS_KEY_PREFIX"]
+    scheduler = build_cron(get_redis())
+    scheduler.enqueue_jobs()
+    history = {key.decode() for key in get_redis().scan_iter("rq:cron_job:*")}
+    assert f"rq:cron_job:{prefix}:burntop.jobs.refresh_global_totals:jobs" in history
+    scheduler.release_lock()
+    jobs.get_queue().empty()

@@ -73,3 +73,18 @@ def test_a_recount_in_the_same_zone_changes_nothing(client, app):
     before = days(), hours()
     assert rebucket_user(user.id) == 0
     assert (days(), hours()) == before
+
+
+def test_a_recount_moves_coding_sessions_to_their_new_local_day(client, app, runner):
+    from burntop.models import CodingSession
+
+    token = make_token(make_user("session-mover"))
+    session = {"sessionId": "s1", "source": "claude-code", "startedAt": "2025-03-02T07:30:00Z",
+               "endedAt": "2025-03-02T08:00:00Z", "activeSeconds": 1800}
+    response = client.post("/api/sync", json={"records": BATCH, "sessions": [session]}, headers=auth(token))
+    assert response.status_code == 200
+    assert db.session.scalar(select(CodingSession.day)) == date(2025, 3, 2)
+    client.patch("/api/users/me", json={"timezone": "America/Los_Angeles"}, headers=auth(token))
+    run_jobs(runner)
+    db.session.expire_all()
+    assert db.session.scalar(select(CodingSession.day)) == date(2025, 3, 1)  # 23:30 on 1 March in LA

@@ -37,16 +37,18 @@ def rollup_totals() -> dict:
     return dict(zip(("records", "input", "output", "cache_creation", "cache_read", "cost_nanos"), row))
 
 
+# spec 000's fields, then what the CLI shows: 10 (First Sync) + 5 (one day) + 0.15 (1,500 tokens) XP
+FIRST_SYNC = {"success": True, "recordsAdded": 1, "recordsSkipped": 0, "achievements": ["first-sync"],
+              "leveledUp": False, "newLevel": None, "xpGained": 15.15,
+              "level": {"level": 1, "title": "Prompt Rookie", "currentXp": 15.15, "xpToNextLevel": 34.85,
+                        "totalXpForNextLevel": 50, "progress": 0.3},
+              "sources": {"claude-code": {"added": 1, "skipped": 0}}}
+
+
 def test_first_sync_answers_with_the_spec_shape(client, token):
     response = sync(client, token, [record("req_abc123")])
     assert response.status_code == 200
-    # spec 000's fields, then what the CLI shows: 10 (First Sync) + 5 (one day) + 0.15 (1,500 tokens) XP
-    assert response.get_json() == {"success": True, "recordsAdded": 1, "recordsSkipped": 0,
-                                   "achievements": ["first-sync"], "leveledUp": False, "newLevel": None,
-                                   "xpGained": 15.15,
-                                   "level": {"level": 1, "title": "Prompt Rookie", "currentXp": 15.15,
-                                             "xpToNextLevel": 34.85, "totalXpForNextLevel": 50, "progress": 0.3},
-                                   "sources": {"claude-code": {"added": 1, "skipped": 0}}}
+    assert response.get_json() == FIRST_SYNC
     replay = sync(client, token, [record("req_abc123")]).get_json()
     assert (replay["achievements"], replay["xpGained"], replay["level"]["currentXp"]) == ([], 0, 15.15)
 
@@ -71,8 +73,10 @@ def test_sync_needs_a_valid_token(client, headers):
 
 
 def test_x_api_key_header_is_accepted(client, token):
-    response = client.post("/api/sync", json={"records": [record()]}, headers={"X-API-Key": token})
+    response = client.post("/api/sync", json={"records": [record("by-key")]}, headers={"X-API-Key": token})
     assert response.status_code == 200
+    assert response.get_json() == FIRST_SYNC
+    assert db.session.scalar(select(UsageRecord.request_id)) == "by-key"
 
 
 def test_replaying_a_batch_changes_nothing(client, token):
@@ -144,6 +148,9 @@ BAD_RECORDS = [
     ({"outputTokens": 2**53}, "outputTokens"),
     ({"timestamp": "2025-06-01T12:00:00"}, "timestamp"),
     ({"timestamp": "yesterday"}, "timestamp"),
+    ({"timestamp": 1748779200}, "timestamp"),  # Unix time: ISO-8601 strings only
+    ({"timestamp": "1748779200"}, "timestamp"),
+    ({"timestamp": "2025-06-01"}, "timestamp"),
     ({"timestamp": "2099-01-01T00:00:00Z"}, "timestamp"),
     ({"timestamp": "2019-12-31T23:59:59Z"}, "timestamp"),
     ({"model": ""}, "model"),
@@ -198,6 +205,37 @@ def test_more_than_10000_records_is_413_and_stores_nothing(client, token):
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
     assert count(UsageRecord) == 0
+
+
+def session(session_id: str, started: str = "2025-06-01T12:00:00Z") -> dict:
+    return {"sessionId": session_id, "source": "claude-code", "startedAt": started}
+
+
+def test_more_than_10000_sessions_is_413_and_stores_nothing(client, token):
+    response = sync(client, token, [record("r")], sessions=[session(f"s{i}") for i in range(10_001)])
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert count(UsageRecord) == 0 and count(CodingSession) == 0
+
+
+def test_exactly_10000_sessions_are_accepted(client, token):
+    assert sync(client, token, [], sessions=[session(f"s{i}") for i in range(10_000)]).status_code == 200
+    assert count(CodingSession) == 10_000
+
+
+def test_timestamps_may_be_at_most_one_day_ahead(client, token):
+    from freezegun import freeze_time
+
+    with freeze_time("2025-06-01T12:00:00Z"):
+        ok = sync(client, token, [record("in-a-day", at="2025-06-02T12:00:00Z")],
+                  sessions=[session("s-ok", "2025-06-02T12:00:00Z")])
+        assert ok.status_code == 200 and ok.get_json()["recordsAdded"] == 1
+        late = sync(client, token, [record("too-late", at="2025-06-02T12:00:01Z")])
+        assert late.status_code == 400
+        assert late.get_json()["error"]["details"] == [{"list": "records", "index": 0, "field": "timestamp",
+                                                        "reason": "timestamp is more than one day in the future"}]
+        late_session = sync(client, token, [], sessions=[session("s-late", "2025-06-02T12:00:01Z")])
+        assert late_session.get_json()["error"]["details"][0]["field"] == "startedAt"
 
 
 def test_exactly_10000_records_is_accepted(client, token):

@@ -4,6 +4,7 @@ A user's `image` is a URL on an allowed host (GitHub avatars, Gravatar: `AVATAR_
 set, a job fetches it once (https only, redirects only to allowed hosts, size, type and time limits),
 Pillow re-encodes it to a SIZE x SIZE PNG, and the PNG is stored in the database under its SHA-256, which
 every web node can read. Pages show /avatars/<sha256>.png (immutable, cached a year, ETag) or initials.
+The fetch is pending work recorded with the change (burntop.pending), so Redis being down only delays it.
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, select, update
 
-from burntop import jobs
-from burntop.accounts.profile import account_deleted, avatar_refusal, profile_changed
+from burntop import pending
+from burntop.accounts.profile import account_deleted, avatar_refusal, profile_changed, profile_changing
 from burntop.database import insert
 from burntop.extensions import db
 from burntop.models import Avatar, User
@@ -38,6 +39,7 @@ DEADLINE = 20  # seconds for the whole download
 MAX_REDIRECTS = 3
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
+KIND = "avatar"
 YEAR = 365 * 24 * 3600
 
 
@@ -94,11 +96,13 @@ def reencode(data: bytes) -> bytes:
     return out.getvalue()
 
 
+@pending.handler(KIND, key=int)
 def fetch_avatar(user_id: int) -> str | None:
     """Job: fetch and store the avatar of the user's current `image`; return its digest (None: initials).
 
-    Idempotent, and safe to run late: it reads the address now and only links the picture if the
-    address is still the user's when it commits."""
+    Idempotent, and safe to run late: it reads the address now and only links the picture (and clears
+    the pending work) if the address is still the user's when it commits; otherwise the work stays
+    recorded for the newer address."""
     url = db.session.scalar(select(User.image).where(User.id == user_id))
     png = None
     if url is not None:
@@ -111,15 +115,31 @@ def fetch_avatar(user_id: int) -> str | None:
         db.session.execute(insert(Avatar.__table__).values(digest=digest, png=png, created_at=utcnow())
                            .on_conflict_do_nothing(index_elements=["digest"]))
     still_current = User.image.is_(None) if url is None else User.image == url
-    db.session.execute(update(User).where(User.id == user_id, still_current).values(avatar_digest=digest))
+    linked = db.session.execute(update(User).where(User.id == user_id, still_current)
+                                .values(avatar_digest=digest)).rowcount
+    if linked or db.session.get(User, user_id) is None:  # the row lock of the update orders it with changes
+        pending.done(KIND, user_id)
     db.session.commit()
     return digest
+
+
+def fetch_avatar_soon(user_id: int) -> None:
+    """After a commit that gave the user an image outside update_profile (a GitHub sign-up)."""
+    pending.record(KIND, user_id)
+    db.session.commit()
+    pending.dispatch(KIND, user_id)
+
+
+@profile_changing.connect
+def _record_fetch(sender, user_id: int, fields: set[str], **_details) -> None:
+    if "image" in fields:
+        pending.record(KIND, user_id)
 
 
 @profile_changed.connect
 def _image_changed(sender, user_id: int, fields: set[str], **_details) -> None:
     if "image" in fields:
-        jobs.enqueue(fetch_avatar, user_id)
+        pending.dispatch(KIND, user_id)
 
 
 @account_deleted.connect

@@ -10,8 +10,7 @@ from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from sqlalchemy import func, select
 
-from burntop import jobs
-from burntop.accounts.avatars import allowed_hosts, fetch_avatar
+from burntop.accounts.avatars import allowed_hosts, fetch_avatar_soon
 from burntop.accounts.profile import avatar_refusal
 from burntop.accounts.sessions import start_session
 from burntop.accounts.email_codes import create_account
@@ -89,7 +88,7 @@ def user_for_github(profile: dict, email: str | None, zone: str | None = None) -
         **({"timezone": zone} if zone else {}),
     )
     if avatar:
-        jobs.enqueue(fetch_avatar, user.id)
+        fetch_avatar_soon(user.id)
     return user
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 
 from burntop.accounts.users import RESERVED_USERNAMES, UsernameError, check_username, username_taken
 from burntop.extensions import db
-from burntop.gamification import evaluate
 from burntop.models import EmailCode, User
 from burntop.models.types import utcnow
 
@@ -29,8 +28,11 @@ REGIONS = {"NA": "North America", "EU": "Europe", "APAC": "Asia-Pacific", "SA": 
            "AF": "Africa", "OCE": "Oceania"}
 EXPORT_BATCH = 2000
 
-# Other features clear what a change made stale (leaderboards, badges, sitemap) by connecting here.
+# Other features react to changes by connecting here: profile_changing is sent inside the change's
+# transaction (record work that must not be lost: burntop.pending), profile_changed after its commit
+# (clear what it made stale, start that work, evaluate achievements).
 signals = Namespace()
+profile_changing = signals.signal("profile-changing")
 profile_changed = signals.signal("profile-changed")
 account_deleted = signals.signal("account-deleted")
 
@@ -201,13 +203,15 @@ def update_profile(user: User, data: Mapping[str, Any]) -> dict[str, Any]:
     for field, value in changed.items():
         setattr(user, field, value)
     try:
+        if changed:
+            db.session.flush()  # the user's row lock first, as ingest and the recount take it
+            profile_changing.send(user, user_id=user.id, fields=set(changed))
         db.session.commit()
     except IntegrityError:  # another request took the username between our check and the commit
         db.session.rollback()
         raise ProfileError({"username": f"'{username}' is taken; choose another username."}, status=409) from None
     if changed:
         profile_changed.send(user, user_id=user.id, fields=set(changed))
-        evaluate.evaluate(user.id)  # profile achievements (Full Profile) unlock on the change
     return changed
 
 
@@ -222,7 +226,6 @@ def set_public_api(user: User, enabled: bool) -> None:
     user.public_api_enabled = enabled
     db.session.commit()
     profile_changed.send(user, user_id=user.id, fields={"public_api_enabled"})
-    evaluate.evaluate(user.id)  # Open Book unlocks when the public API is turned on
 
 
 def rotate_public_api_id(user: User) -> str:

@@ -11,6 +11,7 @@ Why it never awards twice:
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,8 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import func, select
 
+from burntop import pending
+from burntop.accounts.profile import profile_changed
 from burntop.extensions import db
 from burntop.gamification import rules
 from burntop.gamification.catalog import ACHIEVEMENTS, BY_ID, LOGIN_BADGES
@@ -26,9 +29,11 @@ from burntop.gamification.feed import record_level_up, record_streak_milestone, 
 from burntop.gamification.snapshot import Snapshot, build_snapshot
 from burntop.models import Achievement, AchievementUnlock, Referral, User, XpEvent
 from burntop.models.types import utcnow
-from burntop.database import insert as _insert, least_greatest as _least_greatest
+from burntop.database import insert as _insert, least_greatest as _least_greatest, safe_sum
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+KIND = "evaluate"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class Outcome:
     activities: list[int] = field(default_factory=list)  # ids of the activity rows created, for live fan-out
     xp_centi: int = 0         # the user's XP after this evaluation, in hundredths
     xp_gained_centi: int = 0  # what this evaluation added
+
+
+NOTHING = Outcome(unlocked=[], leveled_up=False, new_level=None)
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datet
         "tokens": ("tokens", rules.tokens_xp_centi(snapshot.total_tokens)),
         "active-days": ("active_days", rules.active_days_xp_centi(snapshot.active_days)),
     }, now)
-    xp_centi = int(db.session.scalar(select(func.coalesce(func.sum(XpEvent.amount_centi), 0))
+    xp_centi = int(db.session.scalar(select(func.coalesce(safe_sum(XpEvent.amount_centi), 0))
                                      .where(XpEvent.user_id == user_id)))
     level = rules.level_for_xp(xp_centi)
     users = User.__table__
@@ -149,6 +157,8 @@ def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datet
 def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
                         now: datetime | None = None) -> tuple[T | None, Outcome]:
     """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
+    from burntop.gamification.showcase import forget_progress
+
     ensure_catalog()
     now = now or utcnow()
     try:
@@ -159,6 +169,7 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
     except BaseException:
         db.session.rollback()
         raise
+    forget_progress(user_id)  # the achievements page shows what this evaluation saw
     return result, outcome
 
 
@@ -167,10 +178,61 @@ def evaluate(user_id: int, now: datetime | None = None) -> Outcome:
     return change_and_evaluate(user_id, None, now)[1]
 
 
+def evaluate_later(user_id: int) -> None:
+    """Record, in the caller's transaction, that the user must be evaluated (burntop.pending)."""
+    pending.record(KIND, user_id)
+
+
+@pending.handler(KIND, key=int)
+def evaluate_pending(user_id: int, now: datetime | None = None) -> Outcome:
+    """Evaluate and clear the recorded evaluation in the same transaction. Commits."""
+    if db.session.get(User, user_id) is None:  # deleted since
+        pending.done(KIND, user_id)
+        db.session.commit()
+        return NOTHING
+    return change_and_evaluate(user_id, lambda: pending.done(KIND, user_id), now)[1]
+
+
+def evaluate_after_commit(user_id: int) -> Outcome:
+    """Evaluate now, after the commit of what changed; if that fails, log it and let a job retry it.
+
+    What was committed stays committed: the caller reports it, and the user's XP and unlocks follow
+    when the job runs (within seconds, or when the sweeper finds it).
+    """
+    try:
+        return evaluate_pending(user_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("evaluating user %s failed after a commit; a job will retry it", user_id)
+    try:
+        evaluate_later(user_id)
+        unchanged = Outcome(unlocked=[], leveled_up=False, new_level=None, xp_centi=int(
+            db.session.scalar(select(User.xp_centi).where(User.id == user_id)) or 0))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not record the evaluation of user %s for a retry", user_id)
+        return NOTHING
+    pending.dispatch(KIND, user_id)
+    return unchanged
+
+
+@profile_changed.connect
+def _evaluate_profile(sender, user_id: int, **_details) -> None:
+    """Profile achievements (Full Profile, Open Book) unlock on the change."""
+    evaluate_after_commit(user_id)
+
+
 def record_login(user_id: int, now: datetime | None = None) -> LoginOutcome:
     """Count today's signed-in visit in the login streak (spec 001) and evaluate; badge_awarded is the
-    login-streak achievement this visit unlocked, if any. Commits."""
+    login-streak achievement this visit unlocked, if any. Commits.
+
+    Only the first visit of the user's day writes (and evaluates); later ones read the streak as it is.
+    """
     now = now or utcnow()
+    seen = db.session.get(User, user_id)
+    if seen.last_login_day is not None and seen.last_login_day >= rules.local_today(seen.timezone, now):
+        return LoginOutcome(streak=max(seen.login_streak or 0, 1), badge_awarded=None, outcome=NOTHING)
 
     def visit() -> int:
         user = db.session.get(User, user_id, populate_existing=True)
@@ -201,6 +263,6 @@ def evaluate_referrers(referred_id: int, now: datetime | None = None) -> dict[in
 
 def xp_by_kind(user_id: int) -> dict[str, int]:
     """The user's XP ledger summed per kind (tokens, active_days, streak, achievement, referral), in hundredths."""
-    rows = db.session.execute(select(XpEvent.kind, func.sum(XpEvent.amount_centi)).where(XpEvent.user_id == user_id)
+    rows = db.session.execute(select(XpEvent.kind, safe_sum(XpEvent.amount_centi)).where(XpEvent.user_id == user_id)
                               .group_by(XpEvent.kind)).all()
     return {kind: int(total) for kind, total in rows}

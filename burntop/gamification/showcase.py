@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from burntop import cache
 from burntop.extensions import db
 from burntop.gamification.catalog import ACHIEVEMENTS, BY_ID
 from burntop.gamification.evaluate import Outcome, change_and_evaluate
@@ -13,6 +14,7 @@ from burntop.models import AchievementUnlock
 from burntop.models.types import utcnow
 
 MAX_PINNED = 6
+PROGRESS_TTL = 600  # seconds: progress also moves with the calendar (streaks, days since sign-up)
 
 
 class PinError(ValueError):
@@ -28,11 +30,30 @@ def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
+def progress_key(user_id: int) -> str:
+    return f"achievement-progress:{user_id}"
+
+
+def achievement_progress(user_id: int, now: datetime | None = None) -> dict[str, dict]:
+    """Progress toward every achievement, from a per-user cache that each evaluation clears."""
+    def measure() -> dict[str, dict]:
+        snapshot = build_snapshot(user_id, now)
+        return {a.id: a.progress(snapshot) for a in ACHIEVEMENTS}
+
+    if now is not None:  # a moment of the caller's choosing is never cached
+        return measure()
+    return cache.cached(progress_key(user_id), measure, PROGRESS_TTL)
+
+
+def forget_progress(user_id: int) -> None:
+    cache.forget(progress_key(user_id))
+
+
 def user_achievements(user_id: int, now: datetime | None = None) -> list[dict]:
     """Every achievement in catalog order as spec 000's GET /api/users/:username/achievements lists it."""
     unlocks = {u.achievement_id: u for u in db.session.scalars(
         select(AchievementUnlock).where(AchievementUnlock.user_id == user_id))}
-    snapshot = build_snapshot(user_id, now)
+    progress = achievement_progress(user_id, now)
     out = []
     for a in ACHIEVEMENTS:
         unlock = unlocks.get(a.id)
@@ -41,7 +62,7 @@ def user_achievements(user_id: int, now: datetime | None = None) -> list[dict]:
             "icon": a.icon, "unlocked": unlock is not None,
             "unlockedAt": _iso(unlock.unlocked_at) if unlock else None,
             "pinned": bool(unlock and unlock.pinned),
-            "progress": None if unlock else a.progress(snapshot),
+            "progress": None if unlock else progress[a.id],
         })
     return out
 

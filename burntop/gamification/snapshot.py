@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import case, func, select
 
+from burntop.database import safe_sum
 from burntop.extensions import db
 from burntop.gamification.rules import MAX_REFERRAL_DEPTH, local_today, usage_streaks
 from burntop.models import AchievementUnlock, CodingSession, DailyRollup, Follow, Referral, UsageHour, User
@@ -82,7 +83,7 @@ def _usage(user_id: int) -> dict:
             "reasoning_tokens", "cost_nanos", "success_count", "outcome_count")
     priced = r.unpriced_records < r.records
     row = db.session.execute(select(
-        *(func.coalesce(func.sum(r.__table__.c[name]), 0) for name in sums),
+        *(func.coalesce(safe_sum(r.__table__.c[name]), 0) for name in sums),
         func.count(func.distinct(case((priced, r.model)))),
         func.count(func.distinct(r.source)),
         func.count(func.distinct(case((priced, r.provider)))),
@@ -95,7 +96,7 @@ def _usage(user_id: int) -> dict:
 def _days(user_id: int, today) -> dict:
     r = DailyRollup
     tokens = r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens
-    per_day = db.session.execute(select(r.day, func.sum(tokens)).where(r.user_id == user_id).group_by(r.day)).all()
+    per_day = db.session.execute(select(r.day, safe_sum(tokens)).where(r.user_id == user_id).group_by(r.day)).all()
     days = [day for day, _ in per_day]
     streaks = usage_streaks(days, today)
     return {
@@ -109,7 +110,7 @@ def _days(user_id: int, today) -> dict:
 
 def _hours(user_id: int) -> dict:
     h = UsageHour
-    rows = db.session.execute(select(h.hour, func.sum(h.records)).where(h.user_id == user_id, h.records > 0)
+    rows = db.session.execute(select(h.hour, safe_sum(h.records)).where(h.user_id == user_id, h.records > 0)
                               .group_by(h.hour)).all()
     return {"distinct_hours": len(rows), "night_records": sum(int(n) for hour, n in rows if hour in NIGHT_HOURS)}
 
@@ -135,7 +136,7 @@ def _count(statement) -> int:
 
 def _social(user_id: int) -> dict:
     f = Follow
-    sessions = db.session.execute(select(func.count(), func.coalesce(func.sum(CodingSession.commits), 0))
+    sessions = db.session.execute(select(func.count(), func.coalesce(safe_sum(CodingSession.commits), 0))
                                   .where(CodingSession.user_id == user_id)).one()
     tree = _referral_tree(user_id)
     return {

@@ -1,4 +1,9 @@
-"""GET /api/health for monitors and load balancers."""
+"""GET /api/health for monitors and load balancers.
+
+503 only when this node cannot serve: its database is unreachable. Redis down is "degraded" with 200:
+every node falls back the same way (limits in memory, caches computed here, recorded work swept up
+later), so a load balancer pulling nodes on it would take the whole site down for nothing.
+"""
 from __future__ import annotations
 
 import logging
@@ -38,12 +43,12 @@ def _check_redis() -> str:
 @bp.get("/health")
 def health():
     checks = {"database": _check_database(), "redis": _check_redis()}
-    healthy = all(value != "error" for value in checks.values())
+    status = "error" if checks["database"] == "error" else "degraded" if checks["redis"] == "error" else "ok"
     response = jsonify({
-        "status": "ok" if healthy else "error",
+        "status": status,
         "timestamp": utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "checks": checks,
     })
-    response.status_code = 200 if healthy else 503
+    response.status_code = 503 if status == "error" else 200
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from burntop.accounts.profile import account_deleted, profile_changed
 from burntop.client.sources import all_sources
 from burntop.links import base_url
-from burntop.stats.totals import global_totals, invalidate_global_totals, landing_showcase
+from burntop.stats.totals import forget_landing_showcase, global_totals, landing_showcase
 
 bp = Blueprint("home", __name__)
 
@@ -15,7 +15,7 @@ bp = Blueprint("home", __name__)
 @account_deleted.connect
 def _forget_landing_cache(sender, **_details) -> None:
     """A profile that went private (or away) must leave the landing showcase at once."""
-    invalidate_global_totals()
+    forget_landing_showcase()
 
 
 @bp.get("/")

@@ -3,11 +3,25 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, so 64-bit ids use it there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SumNanos(TypeDecorator):
+    """A sum of nano-dollars that no number of records can overflow: numeric(38) on PostgreSQL; on
+    SQLite a 64-bit integer whose additions saturate (burntop.database.checked_add). Always an int."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Numeric(38, 0) if dialect.name == "postgresql" else BigInteger())
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else int(value)
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from burntop.extensions import db
-from burntop.models.types import BigId, UTCDateTime, utcnow
+from burntop.models.types import BigId, SumNanos, UTCDateTime, utcnow
 
 
 class UsageRecord(db.Model):
@@ -64,7 +64,7 @@ class DailyRollup(db.Model):
     cache_creation_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
-    cost_nanos: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_nanos: Mapped[int] = mapped_column(SumNanos, default=0)
     unpriced_records: Mapped[int] = mapped_column(BigInteger, default=0)
     latency_ms_sum: Mapped[int] = mapped_column(BigInteger, default=0)
     latency_count: Mapped[int] = mapped_column(BigInteger, default=0)

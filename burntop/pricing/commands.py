@@ -36,4 +36,6 @@ def refresh_command(source: Path | None, table_path: Path) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{label}: {report.summary()}")
+    for model, reason in sorted(report.dropped.items()):
+        click.echo(f"dropped {model}: {reason}")
     click.echo(f"Wrote {table_path}")

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from .rules import MAX_TOKEN_PRICE
 from .table import SHIPPED_PATH, clear_table_cache, vendor_for
 
 LITELLM_MEMBER = "litellm/model_prices_and_context_window_backup.json"
@@ -55,13 +56,14 @@ class MergeReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)  # model -> why its prices are implausible
     total: int = 0
 
     def summary(self) -> str:
         """One line of counts for the CLI."""
         return (f"{len(self.added)} added, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged, {len(self.kept)} kept (no longer upstream); "
-                f"{self.total} models in the table")
+                f"{len(self.unchanged)} unchanged, {len(self.kept)} kept (no longer upstream), "
+                f"{len(self.dropped)} dropped (implausible prices); {self.total} models in the table")
 
 
 def decimal_string(value: Any) -> str | None:
@@ -90,6 +92,36 @@ def compact_entry(model: str, raw: Any) -> Entry | None:
             del entry[name]
     entry["provider"] = vendor_for(model, raw.get("litellm_provider"))
     return entry
+
+
+def implausible(entry: Entry) -> str | None:
+    """Why an entry's prices cannot be list prices per token, or None when every one is plausible."""
+    for name in LITELLM_FIELDS:
+        value = entry.get(name)
+        if value is None:
+            continue
+        price = Decimal(value)
+        if not 0 <= price <= MAX_TOKEN_PRICE:
+            per_million = format((price * 1_000_000).normalize(), ",f")
+            return (f"{name} ${value} per token (${per_million} per million) is outside the plausible "
+                    f"0 to ${MAX_TOKEN_PRICE} per token ($1,000 per million)")
+    return None
+
+
+def drop_implausible(models: Mapping[str, Entry]) -> tuple[dict[str, Entry], dict[str, str]]:
+    """The entries whose prices are plausible, and the others with the reason each is dropped.
+
+    A dropped model is unknown to burntop, so it costs 0 and is reported as unpriced (never guessed).
+    """
+    kept: dict[str, Entry] = {}
+    dropped: dict[str, str] = {}
+    for key, entry in models.items():
+        reason = implausible(entry)
+        if reason is None:
+            kept[key] = entry
+        else:
+            dropped[key] = reason
+    return kept, dropped
 
 
 def _alias_target(key: str) -> tuple[str, int] | None:
@@ -249,6 +281,10 @@ def refresh_table(
     if target.exists():
         old = json.loads(target.read_text(encoding="utf-8"))
     merged, report = merge_models(old.get("models", {}), direct, recovered)
+    merged, report.dropped = drop_implausible(merged)
+    for name in ("added", "updated", "unchanged", "kept"):
+        setattr(report, name, [key for key in getattr(report, name) if key not in report.dropped])
+    report.total = len(merged)
     source = dict(old.get("source") or {"name": SOURCE_NAME, "merged": []})
     history = list(source.get("merged", []))
     source["merged"] = history if history[-1:] == [label] else [*history, label]

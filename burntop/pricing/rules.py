@@ -10,6 +10,9 @@ Rules (each pinned by a hand-computed test in tests/test_pricing.py):
 - Missing cache prices default to 1.25x input (write) and 0.1x input (read).
 - Reasoning tokens are part of output_tokens; there is no separate argument, so never counted twice.
 - cost_nanos rounds the exact cost to integer nano-USD (1e-9), half-even, once per record.
+- Plausibility: a per-token price lies in [0, MAX_TOKEN_PRICE]; the table is built without entries
+  outside it (burntop.pricing.refresh), and a record costing more than MAX_RECORD_COST_NANOS is treated
+  as unpriced (burntop.pricing.table.cost_nanos), so a bad price can never overflow a sum.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ NANOS_PER_USD = 10**9
 CACHE_WRITE_FACTOR = Decimal("1.25")
 CACHE_READ_FACTOR = Decimal("0.1")
 ONE_HOUR_WRITE_FACTOR = 2
+# The highest plausible list price of one token: $0.001, i.e. $1,000 per million tokens. The dearest
+# real prices are o1-pro's $600 per million output tokens and the GPT-5 pro models' $180-270; a price
+# above the bound is an upstream data error (a price per thousand or per million tokens entered per token).
+MAX_TOKEN_PRICE = Decimal("0.001")
+# No single model response costs $1,000 at list prices (o1-pro with a 200k prompt and 100k of output
+# costs about $90), so a record above it was priced from a wrong price and is not trusted.
+MAX_RECORD_COST_NANOS = 1_000 * NANOS_PER_USD
 
 Rate = Decimal | str | int
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .rules import ModelPrice, Usage, price_nanos
+from .rules import MAX_RECORD_COST_NANOS, ModelPrice, Usage, price_nanos
 
 SHIPPED_PATH = Path(__file__).with_name("prices.json")
 SYNTHETIC = "<synthetic>"
@@ -273,6 +273,10 @@ def provider_for(model: str, table: PriceTable | None = None) -> str:
 
 
 def cost_nanos(model: str, usage: Usage, table: PriceTable | None = None) -> int | None:
-    """Integer nano-USD for one record, half-even; None when the model is unknown (unpriced)."""
+    """Integer nano-USD for one record, half-even; None (unpriced) when the model is unknown or the
+    cost is above MAX_RECORD_COST_NANOS, which only a wrong price can produce."""
     price = (default_table() if table is None else table).lookup(model)
-    return None if price is None else price_nanos(usage, price)
+    if price is None:
+        return None
+    nanos = price_nanos(usage, price)
+    return nanos if nanos <= MAX_RECORD_COST_NANOS else None

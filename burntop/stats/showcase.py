@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from burntop.database import safe_sum
 from burntop.extensions import db
 from burntop.models import DailyRollup, User
 
@@ -16,22 +17,22 @@ def top_public_this_week(today: date) -> dict | None:
     """The public profile with the most tokens over the last 7 UTC days, with its daily series."""
     start = today - timedelta(days=6)
     leader = db.session.execute(
-        select(User.id, User.username, User.name, User.avatar_digest, func.sum(TOKENS).label("tokens"),
-               func.sum(DailyRollup.cost_nanos).label("cost"))
+        select(User.id, User.username, User.name, User.avatar_digest, safe_sum(TOKENS).label("tokens"),
+               safe_sum(DailyRollup.cost_nanos).label("cost"))
         .join(DailyRollup, DailyRollup.user_id == User.id)
         .where(User.is_public.is_(True), DailyRollup.day >= start, DailyRollup.day <= today)
         .group_by(User.id, User.username, User.name, User.avatar_digest)
-        .order_by(func.sum(TOKENS).desc(), User.id).limit(1)
+        .order_by(safe_sum(TOKENS).desc(), User.id).limit(1)
     ).first()
     if leader is None:
         return None
     per_day = dict(db.session.execute(
-        select(DailyRollup.day, func.sum(TOKENS)).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start,
+        select(DailyRollup.day, safe_sum(TOKENS)).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start,
                                                         DailyRollup.day <= today).group_by(DailyRollup.day)
     ).all())
     sources = db.session.scalars(
         select(DailyRollup.source).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start)
-        .group_by(DailyRollup.source).order_by(func.sum(TOKENS).desc())
+        .group_by(DailyRollup.source).order_by(safe_sum(TOKENS).desc())
     ).all()
     days = [start + timedelta(days=i) for i in range(7)]
     series = [int(per_day.get(day, 0)) for day in days]

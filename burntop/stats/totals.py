@@ -1,31 +1,29 @@
-"""Global totals for the landing page, cached briefly and cleared when a sync adds usage."""
-from __future__ import annotations
+"""The landing page's global totals and showcase, served from burntop.cache.
 
-import json
-import time
+Each is fresh for GLOBAL_TOTALS_TTL seconds; after that one request (or the worker's periodic refresh)
+computes the next value while every other request keeps the previous one, so neither the number of users
+nor the rate of syncs changes what a visit costs. Syncs never throw the value away; only a change that
+must show at once (a profile going private, an account deleted) drops the showcase.
+"""
+from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from burntop import cache
+from burntop.database import safe_sum
 from burntop.extensions import db
 from burntop.models import DailyRollup, User
 from burntop.models.types import utcnow
-from burntop.redis_client import get_redis
-
-
-
-def _local() -> dict:
-    """This process's cache when there is no Redis (one per app, so test apps never share it)."""
-    return current_app.extensions.setdefault("burntop_local_cache", {})
 
 
 def compute_global_totals() -> dict:
     """Sum every rollup: tokens, cost, responses, developers and tools tracked."""
     r = DailyRollup
     row = db.session.execute(select(
-        func.coalesce(func.sum(r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens), 0),
-        func.coalesce(func.sum(r.cost_nanos), 0),
-        func.coalesce(func.sum(r.records), 0),
+        func.coalesce(safe_sum(r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens), 0),
+        func.coalesce(safe_sum(r.cost_nanos), 0),
+        func.coalesce(safe_sum(r.records), 0),
         func.count(func.distinct(r.user_id)),
         func.count(func.distinct(r.source)),
         func.count(func.distinct(r.model)),
@@ -37,42 +35,33 @@ def compute_global_totals() -> dict:
     }
 
 
-def _cache_key(name: str) -> str:
-    return f"{current_app.config['REDIS_KEY_PREFIX']}:{name}"
-
-
-def cached(name: str, compute):
-    """compute() from Redis (shared by every web node) or this process, at most TTL seconds old."""
-    ttl = current_app.config["GLOBAL_TOTALS_TTL"]
-    redis = get_redis()
-    if redis is not None:
-        hit = redis.get(_cache_key(name))
-        if hit:
-            return json.loads(hit)
-        value = compute()
-        redis.set(_cache_key(name), json.dumps(value), ex=max(ttl, 1))
-        return value
-    entry = _local().get(name)
-    if entry and entry[1] > time.monotonic():
-        return entry[0]
-    value = compute()
-    _local()[name] = (value, time.monotonic() + ttl)
-    return value
+def _ttl() -> int:
+    return current_app.config["GLOBAL_TOTALS_TTL"]
 
 
 def global_totals() -> dict:
-    return cached("global-totals", compute_global_totals)
+    return cache.cached("global-totals", compute_global_totals, _ttl())
 
 
 def landing_showcase() -> dict | None:
     from burntop.stats.showcase import top_public_this_week
 
-    return cached("landing-showcase", lambda: top_public_this_week(utcnow().date()))
+    return cache.cached("landing-showcase", lambda: top_public_this_week(utcnow().date()), _ttl())
 
 
-def invalidate_global_totals() -> None:
-    """Clear what a sync made stale on the landing page."""
-    redis = get_redis()
-    if redis is not None:
-        redis.delete(_cache_key("global-totals"), _cache_key("landing-showcase"))
-    _local().clear()
+def refresh_global_totals() -> dict:
+    """Recompute the global totals now, whatever their age (the worker's periodic job)."""
+    value = compute_global_totals()
+    cache.store("global-totals", value, _ttl())
+    return value
+
+
+def forget_landing_showcase() -> None:
+    """A profile that went private (or away) must leave the landing showcase at once."""
+    cache.forget("landing-showcase")
+
+
+def refresh_landing() -> None:
+    """After a bulk change (demo data seeded or cleared): recount now, rebuild the showcase on the next visit."""
+    refresh_global_totals()
+    forget_landing_showcase()

@@ -8,9 +8,8 @@ from burntop.edge import raw_body
 from burntop.errors import ApiError
 from burntop.extensions import limiter
 from burntop.format import plural
-from burntop.gamification.evaluate import evaluate
+from burntop.gamification.evaluate import evaluate_after_commit
 from burntop.gamification.rules import level_info, xp_value
-from burntop.stats.totals import invalidate_global_totals
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
 
@@ -44,9 +43,9 @@ def sync():
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user
     result = ingest(user.id, body.records, body.sessions)
-    if result.added:
-        invalidate_global_totals()
-    outcome = evaluate(user.id)
+    # The batch is committed: the answer is 200 whatever happens next. A failed evaluation is logged
+    # and retried by a job (it was recorded with the batch), and reports no achievements here.
+    outcome = evaluate_after_commit(user.id)
     return jsonify({
         "success": True,
         "recordsAdded": result.added,

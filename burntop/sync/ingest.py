@@ -8,7 +8,9 @@ Why it never double-counts:
 - rows and rollup keys are written in sorted order, so two such transactions cannot deadlock;
 - everything (records, rollups, sessions) commits or rolls back together;
 - the user's row is locked first, so batches of one user commit one after another and a time-zone
-  recount (burntop.sync.rebucket) never interleaves with them.
+  recount (burntop.sync.rebucket) never interleaves with them;
+- the evaluation that follows (XP, streaks, achievements) is recorded as pending work in the same
+  transaction (burntop.pending), so a failure after the commit is retried by a job, never lost.
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from zoneinfo import ZoneInfo
 import orjson
 from sqlalchemy import func, select, update
 
-from burntop.database import insert as _insert, least_greatest as _least_greatest
+from burntop.database import checked_add, insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
+from burntop.gamification.evaluate import evaluate_later
 from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord, User
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
@@ -135,7 +138,8 @@ def _upsert_hours(deltas: list[dict]) -> None:
     table = UsageHour.__table__
     stmt = _insert(table)
     stmt = stmt.on_conflict_do_update(index_elements=["user_id", "weekday", "hour"], set_={
-        "records": table.c.records + stmt.excluded.records, "tokens": table.c.tokens + stmt.excluded.tokens})
+        "records": checked_add(table.c.records, stmt.excluded.records),
+        "tokens": checked_add(table.c.tokens, stmt.excluded.tokens)})
     db.session.execute(stmt, deltas)
 
 
@@ -164,7 +168,7 @@ def _upsert_rollups(deltas: list[dict]) -> None:
     table = DailyRollup.__table__
     least, greatest = _least_greatest()
     stmt = _insert(table)
-    updates = {c: table.c[c] + stmt.excluded[c] for c in ROLLUP_SUMS}
+    updates = {c: checked_add(table.c[c], stmt.excluded[c]) for c in ROLLUP_SUMS}
     updates["first_at"] = least(table.c.first_at, stmt.excluded.first_at)
     updates["last_at"] = greatest(table.c.last_at, stmt.excluded.last_at)
     stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day", "source", "model"], set_=updates)
@@ -255,6 +259,7 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
             _upsert_rollups(deltas)
             _upsert_hours(hour_deltas(user_id, new_rows))
         _upsert_sessions(user_id, tz_name, list(sessions))
+        evaluate_later(user_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()

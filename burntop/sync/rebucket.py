@@ -1,19 +1,25 @@
 """Recount a user's daily rollups and weekday/hour table after their time zone changed.
 
-Days are the user's days (DESIGN.md), so a new zone moves records to other days. The recount runs as
-a job: it takes the user's row lock (the same one ingest takes), rewrites usage_records.day, rebuilds
-daily_rollups and usage_hours from the raw records with ingest's own summing functions, and commits
-once; then the streaks and achievements are evaluated again.
+Days are the user's days (DESIGN.md), so a new zone moves records to other days. A zone change records
+a pending recount in its own transaction (burntop.pending), so the recount is never lost: not when
+Redis is down, not when a worker dies in the middle of it. The recount takes the user's row lock (the
+same one ingest and the zone change take), rewrites usage_records.day and coding_sessions.day, rebuilds
+daily_rollups and usage_hours from the raw records with ingest's own summing functions, clears the
+pending row and commits once; then the streaks and achievements are evaluated again.
 """
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.exc import NoResultFound
 
-from burntop.accounts.profile import profile_changed
-from burntop.database import insert
+from burntop import pending
+from burntop.accounts.profile import profile_changed, profile_changing
+from burntop.database import INT64_MAX, insert
 from burntop.extensions import db
-from burntop.models import DailyRollup, UsageHour, UsageRecord
+from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.sync.ingest import ROLLUP_SUMS, hour_deltas, lock_user, rollup_deltas, zone
+
+KIND = "rebucket"
 
 CHUNK = 20_000
 COLUMNS = ("id", "timestamp", "day", "source", "model", "provider", "input_tokens", "output_tokens",
@@ -34,6 +40,11 @@ def _merge_rollups(total: dict, deltas: list[dict]) -> None:
         seen["last_at"] = max(seen["last_at"], d["last_at"])
 
 
+def _saturated(row: dict, columns) -> dict:
+    """Sums capped at the 64-bit maximum, as ingest's checked additions cap them."""
+    return {**row, **{c: min(row[c], INT64_MAX) for c in columns}}
+
+
 def _merge_hours(total: dict, deltas: list[dict]) -> None:
     for d in deltas:
         seen = total.setdefault((d["weekday"], d["hour"]), {**d, "records": 0, "tokens": 0})
@@ -41,11 +52,30 @@ def _merge_hours(total: dict, deltas: list[dict]) -> None:
         seen["tokens"] += d["tokens"]
 
 
+def _move_sessions(user_id: int, tz) -> None:
+    """A coding session belongs to the local day it started on."""
+    table = CodingSession.__table__
+    moved = [{"session_row": row.id, "new_day": row.started_at.astimezone(tz).date()}
+             for row in db.session.execute(select(table.c.id, table.c.started_at, table.c.day)
+                                           .where(table.c.user_id == user_id))
+             if row.started_at.astimezone(tz).date() != row.day]
+    if moved:
+        db.session.execute(update(table).where(table.c.id == bindparam("session_row"))
+                           .values(day=bindparam("new_day")), moved,
+                           execution_options={"synchronize_session": False})
+
+
+@pending.handler(KIND, key=int)
 def rebucket_user(user_id: int) -> int:
     """Recount the user's days in their current zone; returns how many records moved to another day."""
     table = UsageRecord.__table__
     try:
-        tz = zone(lock_user(user_id))
+        try:
+            tz = zone(lock_user(user_id))
+        except NoResultFound:  # the account was deleted since: nothing left to recount
+            pending.done(KIND, user_id)
+            db.session.commit()
+            return 0
         rollups: dict = {}
         hours: dict = {}
         moved: list[dict] = []
@@ -71,25 +101,33 @@ def rebucket_user(user_id: int) -> int:
             db.session.execute(
                 update(table).where(table.c.id == bindparam("record_id")).values(day=bindparam("new_day")),
                 moved, execution_options={"synchronize_session": False})
+        _move_sessions(user_id, tz)
         db.session.execute(delete(DailyRollup).where(DailyRollup.user_id == user_id))
         db.session.execute(delete(UsageHour).where(UsageHour.user_id == user_id))
         if rollups:
-            db.session.execute(insert(DailyRollup.__table__), [rollups[key] for key in sorted(rollups)])
-            db.session.execute(insert(UsageHour.__table__), [hours[key] for key in sorted(hours)])
+            db.session.execute(insert(DailyRollup.__table__), [_saturated(rollups[key], ROLLUP_SUMS)
+                                                                for key in sorted(rollups)])
+            db.session.execute(insert(UsageHour.__table__), [_saturated(hours[key], ("records", "tokens"))
+                                                              for key in sorted(hours)])
+        pending.done(KIND, user_id)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    from burntop.gamification.evaluate import evaluate
+    from burntop.gamification.evaluate import evaluate_after_commit
 
-    evaluate(user_id)
+    evaluate_after_commit(user_id)  # streaks moved with the days
     return len(moved)
 
 
-@profile_changed.connect
-def on_profile_changed(sender, user_id: int, fields: set, **_details) -> None:
-    """Queue a recount when the time zone changed (in-process without Redis)."""
+@profile_changing.connect
+def _record_recount(sender, user_id: int, fields: set, **_details) -> None:
+    """A new zone: record the recount in the same transaction as the change."""
     if "timezone" in fields:
-        from burntop.jobs import enqueue
+        pending.record(KIND, user_id)
 
-        enqueue(rebucket_user, user_id)
+
+@profile_changed.connect
+def _start_recount(sender, user_id: int, fields: set, **_details) -> None:
+    if "timezone" in fields:
+        pending.dispatch(KIND, user_id)

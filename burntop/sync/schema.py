@@ -6,17 +6,19 @@ Bounds (documented in the README):
   market is 2M tokens, so one model response cannot hold 5x that in any one category;
 - ``reasoningTokens`` is a part of ``outputTokens`` and ``cacheCreation1hTokens`` a part of
   ``cacheCreationTokens``, so neither may exceed its whole;
-- timestamps are ISO-8601 with a zone, from 2020-01-01 to one day after the server's clock;
+- timestamps are ISO-8601 strings with a zone (2025-06-01T12:00:00Z, ...+02:00), from 2020-01-01 to
+  one day after the server's clock; a bare number (Unix time) or a date without a time is refused;
 - strings are at most 200 characters without control characters (``source`` at most 64: lowercase
   letters, digits, ``.-_``);
 - unknown fields are ignored so older servers accept newer clients; a client-sent cost is never read.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 MAX_RECORDS = 10_000
 MAX_SESSIONS = 10_000
@@ -28,6 +30,19 @@ Tokens = Annotated[int, Field(strict=True, ge=0, le=MAX_TOKENS)]
 # No control characters (PostgreSQL refuses NUL in text; none belong in ids or model names).
 Text = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Source = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+_ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}")
+
+
+def _iso_8601(value):
+    """Only an ISO-8601 date and time reaches the parser (pydantic would also read Unix numbers)."""
+    if not isinstance(value, str) or not _ISO_8601.match(value):
+        raise ValueError("must be an ISO-8601 date and time with a zone, such as 2025-06-01T12:00:00Z")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_8601)]
 
 
 class TooLarge(Exception):
@@ -45,7 +60,7 @@ def _time_problem(value: datetime, latest: datetime) -> str | None:
 class RecordIn(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    timestamp: AwareDatetime
+    timestamp: Timestamp
     model: Text
     source: Source
     requestId: Text
@@ -68,8 +83,8 @@ class SessionIn(BaseModel):
 
     sessionId: Text
     source: Source
-    startedAt: AwareDatetime
-    endedAt: AwareDatetime | None = None
+    startedAt: Timestamp
+    endedAt: Timestamp | None = None
     activeSeconds: Annotated[int, Field(strict=True, ge=0, le=31 * 86_400)] = 0
     commits: Annotated[int, Field(strict=True, ge=0, le=100_000)] = 0
     linesOfCode: Annotated[int, Field(strict=True, ge=0, le=100_000_000)] = 0

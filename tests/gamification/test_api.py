@@ -103,22 +103,38 @@ def test_a_private_profile_is_forbidden_to_strangers_and_pending_followers(clien
     error(client.get(url), 403, "FORBIDDEN")
 
 
+HIDDEN_LEVEL = {"level": 12, "title": "AI Adept", "currentXp": 2450, "xpToNextLevel": 500,
+                "totalXpForNextLevel": 2950, "progress": 0.83}
+HIDDEN_FIRST_ACHIEVEMENT = {"id": "first-sync", "name": "First Sync", "description": "Synced your first usage data",
+                            "rarity": "common", "category": "onboarding", "icon": "🎯", "unlocked": False,
+                            "unlockedAt": None, "pinned": False,
+                            "progress": {"current": 0, "target": 1, "percentage": 0.0}}
+
+
+def shows_the_private_profile(response) -> None:
+    assert response.status_code == 200
+    body = response.get_json()
+    if "achievements" in body:
+        assert len(body["achievements"]) == 68 and body["achievements"][0] == HIDDEN_FIRST_ACHIEVEMENT
+    else:
+        assert body == HIDDEN_LEVEL
+
+
 @pytest.mark.parametrize("path", ["/api/users/{}/achievements", "/api/users/{}/level"])
 def test_the_owner_and_accepted_followers_see_a_private_profile(client, private_user, path):
     url = path.format("hidden")
-    assert client.get(url, headers=auth(make_token(private_user))).status_code == 200
+    shows_the_private_profile(client.get(url, headers=auth(make_token(private_user))))
     friend = make_user("friend")
     db.session.add(Follow(follower_id=friend.id, followee_id=private_user.id, status="accepted"))
     db.session.commit()
-    assert client.get(url, headers=auth(make_token(friend))).status_code == 200
+    shows_the_private_profile(client.get(url, headers=auth(make_token(friend))))
     sign_in(client, private_user)
-    assert client.get(url).status_code == 200
+    shows_the_private_profile(client.get(url))
 
 
 def test_the_level_is_spec_000s_object(client, private_user):
     body = client.get("/api/users/hidden/level", headers=auth(make_token(private_user))).get_json()
-    assert body == {"level": 12, "title": "AI Adept", "currentXp": 2450, "xpToNextLevel": 500,
-                    "totalXpForNextLevel": 2950, "progress": 0.83}
+    assert body == HIDDEN_LEVEL
 
 
 # ---- achievements and pins

@@ -48,6 +48,84 @@ def test_every_entry_is_complete(a: AchievementDef):
     assert set(catalog.badge_json(a)) == {"id", "name", "description", "icon", "category", "points", "condition"}
 
 
+# Every achievement's XP reward and requirements (metric, target), stated here rather than read back
+# from the catalog, so that a changed target or reward fails a test.
+EXPECTED = {
+    "first-sync": (10, ("records", 1)),
+    "full-profile": (20, ("profile_fields", 4)),
+    "first-session": (15, ("coding_sessions", 1)),
+    "open-book": (15, ("public_api_enabled", 1)),
+    "show-off": (10, ("pinned", 1)),
+    "tokens-10k": (25, ("total_tokens", 10_000)),
+    "tokens-100k": (25, ("total_tokens", 100_000)),
+    "token-millionaire": (500, ("total_tokens", 1_000_000)),
+    "responses-100": (25, ("records", 100)),
+    "responses-1k": (50, ("records", 1_000)),
+    "responses-10k": (50, ("records", 10_000)),
+    "output-1m": (100, ("output_tokens", 1_000_000)),
+    "deep-thinker": (100, ("reasoning_tokens", 100_000)),
+    "spend-1": (25, ("cost_usd", 1)),
+    "spend-10": (50, ("cost_usd", 10)),
+    "spend-100": (100, ("cost_usd", 100)),
+    "spend-1000": (250, ("cost_usd", 1_000)),
+    "big-day": (100, ("best_day_tokens", 1_000_000)),
+    "night-owl": (50, ("night_records", 100)),
+    "weekend-warrior": (50, ("weekend_active_days", 10)),
+    "first-follow": (10, ("following", 1)),
+    "following-10": (25, ("following", 10)),
+    "first-follower": (25, ("followers", 1)),
+    "followers-10": (100, ("followers", 10)),
+    "followers-50": (250, ("followers", 50)),
+    "first-referral": (25, ("referrals", 1)),
+    "referrals-5": (100, ("referrals", 5)),
+    "referrals-25": (250, ("referrals", 25)),
+    "streak-3": (25, ("longest_streak", 3)),
+    "streak-7": (50, ("longest_streak", 7)),
+    "streak-14": (100, ("longest_streak", 14)),
+    "streak-21": (100, ("longest_streak", 21)),
+    "streak-30": (150, ("longest_streak", 30)),
+    "streak-60": (250, ("longest_streak", 60)),
+    "streak-100": (300, ("longest_streak", 100)),
+    "streak-365": (1000, ("longest_streak", 365)),
+    "login-streak-7": (50, ("login_streak", 7)),
+    "login-streak-30": (150, ("login_streak", 30)),
+    "cache-hit": (10, ("cache_read_tokens", 1)),
+    "cache-collector": (25, ("cache_read_tokens", 1_000_000)),
+    "cache-hoarder": (100, ("cache_read_tokens", 100_000_000)),
+    "cache-architect": (25, ("cache_creation_tokens", 1_000_000)),
+    "efficient-50": (50, ("total_tokens", 1_000_000), ("cache_efficiency_pct", 50)),
+    "efficient-75": (100, ("total_tokens", 1_000_000), ("cache_efficiency_pct", 75)),
+    "efficient-90": (250, ("total_tokens", 10_000_000), ("cache_efficiency_pct", 90)),
+    "efficient-95": (500, ("total_tokens", 100_000_000), ("cache_efficiency_pct", 95)),
+    "flawless": (100, ("outcome_count", 1_000), ("success_rate_pct", 99)),
+    "ship-it": (25, ("commits", 25)),
+    "models-3": (25, ("distinct_models", 3)),
+    "models-5": (100, ("distinct_models", 5)),
+    "models-10": (250, ("distinct_models", 10)),
+    "tools-2": (25, ("distinct_sources", 2)),
+    "tools-4": (100, ("distinct_sources", 4)),
+    "providers-2": (25, ("distinct_providers", 2)),
+    "providers-3": (100, ("distinct_providers", 3)),
+    "around-the-clock": (250, ("distinct_hours", 24)),
+    "active-10": (50, ("active_days", 10)),
+    "active-30": (100, ("active_days", 30)),
+    "active-100": (250, ("active_days", 100)),
+    "active-365": (1000, ("active_days", 365)),
+    "tokens-10m": (150, ("total_tokens", 10_000_000)),
+    "tokens-100m": (300, ("total_tokens", 100_000_000)),
+    "tokens-1b": (1000, ("total_tokens", 1_000_000_000)),
+    "responses-100k": (250, ("records", 100_000)),
+    "sessions-100": (100, ("coding_sessions", 100)),
+    "anniversary": (100, ("days_since_signup", 365)),
+    "early-adopter": (250, ("signed_up_early", 1), ("active_days", 7)),
+    "leap-day": (500, ("leap_days_active", 1)),
+}
+
+
+def test_every_reward_and_target_is_the_documented_one():
+    assert {a.id: (a.xp_reward, *((r.metric, r.target) for r in a.requirements)) for a in ACHIEVEMENTS} == EXPECTED
+
+
 def test_rewards_grow_with_rarity():
     lowest = {r: min(a.xp_reward for a in ACHIEVEMENTS if a.rarity == r) for r in catalog.RARITIES}
     highest = {r: max(a.xp_reward for a in ACHIEVEMENTS if a.rarity == r) for r in catalog.RARITIES}

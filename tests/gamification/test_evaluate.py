@@ -111,7 +111,7 @@ def test_months_of_history_in_one_sync_give_true_streaks(client, app):
     assert (u.current_streak, u.longest_streak, u.last_active_day) == (60, 70, today - timedelta(days=1))
     assert {f"streak-{n}" for n in (3, 7, 14, 21, 30, 60)} <= set(body["achievements"])
     assert "streak-100" not in body["achievements"] and "active-100" in body["achievements"]  # 130 active days
-    assert xp_by_kind(user.id)["streak"] == 100 * sum(rules.STREAK_MILESTONE_XP[n] for n in (3, 7, 14, 30, 60))
+    assert xp_by_kind(user.id)["streak"] == 100 * (10 + 25 + 50 + 100 + 200)  # 3, 7, 14, 30 and 60 days
     milestones = rows(Activity, user.id, "streak_milestone")
     assert [a.data for a in milestones] == [{"streak": 60}]  # the highest one reached, not a burst of five
     assert [n.data for n in rows(Notification, user.id, "streak_milestone")] == [{"streak": 60}]
@@ -309,3 +309,25 @@ def test_evaluations_of_one_user_run_one_after_another(app):
     assert finished.wait(10)
     holder.join(10)
     waiter.join(10)
+
+
+def test_the_best_day_counts_cache_reads(client, app):
+    user = make_user("reader")
+    body = sync(client, make_token(user), [record("c", inputTokens=0, outputTokens=0, cacheReadTokens=1_000_000)])
+    assert "big-day" in body["achievements"]  # 1,000,000 tokens in one day, all of them cache reads
+
+
+def test_xp_from_totals_never_shrinks(client, app):
+    from burntop.models import DailyRollup
+
+    user = make_user("keeper")
+    sync(client, make_token(user), [record("big", inputTokens=2_000_000, outputTokens=0, at="2025-06-01T12:00:00Z"),
+                                    record("more", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T12:00:00Z")])
+    assert xp_by_kind(user.id)["tokens"] == 30_000 and xp_by_kind(user.id)["active_days"] == 1_000
+    before = fresh(user.id).xp_centi
+    # Totals that went down (rollups rebuilt from fewer records) leave the XP already earned as it is.
+    db.session.execute(DailyRollup.__table__.delete().where(DailyRollup.day == date(2025, 6, 2)))
+    db.session.commit()
+    evaluate(user.id)
+    assert xp_by_kind(user.id)["tokens"] == 30_000 and xp_by_kind(user.id)["active_days"] == 1_000
+    assert fresh(user.id).xp_centi == before

@@ -26,6 +26,10 @@ def test_streak_milestones(longest, reached):
     assert rules.streak_milestones(longest) == reached
 
 
+def test_streak_milestones_pay_the_documented_xp():
+    assert rules.STREAK_MILESTONE_XP == {3: 10, 7: 25, 14: 50, 30: 100, 60: 200, 100: 400, 365: 1000}
+
+
 def test_referral_xp_is_exact_for_three_levels_and_zero_beyond():
     assert [rules.referral_xp_centi(d) for d in (1, 2, 3, 4, 0)] == [2500, 625, 250, 0, 0]
     assert [rules.xp_value(rules.referral_xp_centi(d)) for d in (1, 2, 3)] == [25, 6.25, 2.5]
