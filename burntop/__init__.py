@@ -76,6 +76,8 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     redis_client.init_app(app)
     pending.init_app(app)
+    from burntop.stats import benchmarks
+    benchmarks.init_app(app)
 
 
 def freeze_after_start_up() -> None:
