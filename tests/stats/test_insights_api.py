@@ -222,3 +222,16 @@ def test_figures_of_records_sent_through_sync(app, client):
     assert month["figures"]["totalTokens"] == 467 and month["figures"]["distinctModels"] == 2
     assert "on 1 of the 3 days this week so far (America/Los_Angeles)" in " ".join(
         i["message"] for i in week["insights"])
+
+
+def test_the_streak_is_taken_as_it_stands_today(app, client):
+    with freeze_time(NOW):
+        alive = make_user("alive", current_streak=9, longest_streak=12, last_active_day=date(2026, 11, 24))
+        lapsed = make_user("lapsed", current_streak=9, longest_streak=12, last_active_day=date(2026, 11, 23))
+        bodies = [client.get("/api/insights", headers=auth(make_token(u))).get_json() for u in (alive, lapsed)]
+    assert bodies[0]["figures"]["currentStreak"] == 9
+    assert bodies[0]["recommendations"][1] == {
+        "title": "Improve Streak", "action": "Keep syncing daily!",
+        "message": "You're 3 days away from your longest streak record (12 days); your current one is 9 days."}
+    assert bodies[1]["figures"]["currentStreak"] == 0
+    assert "You have no current streak; your longest was 12 days." in [r["message"] for r in bodies[1]["recommendations"]]
