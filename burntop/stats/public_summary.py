@@ -26,9 +26,8 @@ UNKNOWN_VALUES = frozenset({"", "unknown", "null", "none"})
 
 @dataclass(frozen=True)
 class RollupRow:
-    """One daily_rollups row (a local day, an application, a model)."""
+    """daily_rollups summed per local day and model (over applications)."""
     day: date
-    source: str
     model: str | None
     provider: str | None
     records: int
@@ -44,6 +43,15 @@ class RollupRow:
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens + self.cache_creation_tokens + self.cache_read_tokens
+
+
+@dataclass(frozen=True)
+class ApplicationRow:
+    """daily_rollups' events over the period per application (source) and model."""
+    source: str
+    model: str | None
+    provider: str | None
+    records: int
 
 
 @dataclass(frozen=True)
@@ -76,9 +84,10 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def summary(name: str, days: list[date], rollups: Iterable[RollupRow], sessions: Iterable[SessionDay],
-            generated_at: datetime) -> dict:
-    """Spec 002's document for the local `days` of the period (ascending, every day of it)."""
+def summary(name: str, days: list[date], rollups: Iterable[RollupRow], applications: Iterable[ApplicationRow],
+            sessions: Iterable[SessionDay], generated_at: datetime) -> dict:
+    """Spec 002's document for the local `days` of the period (ascending, every day of it); `applications`
+    must cover the same days."""
     period = set(days)
     rows = [r for r in rollups if r.day in period and is_known(r.model) and is_known(r.provider)]
     session_days = [s for s in sessions if s.day in period]
@@ -92,8 +101,10 @@ def summary(name: str, days: list[date], rollups: Iterable[RollupRow], sessions:
         events_by_model[r.model] = events_by_model.get(r.model, 0) + r.records
         tokens_by_model[r.model] = tokens_by_model.get(r.model, 0) + r.tokens
         events_by_provider[r.provider] = events_by_provider.get(r.provider, 0) + r.records
-        events_by_application[r.source] = events_by_application.get(r.source, 0) + r.records
         daily[r.day][r.model] = daily[r.day].get(r.model, 0) + r.tokens
+    for a in applications:
+        if is_known(a.model) and is_known(a.provider):
+            events_by_application[a.source] = events_by_application.get(a.source, 0) + a.records
 
     models = list(_ranked(tokens_by_model))
     sessions_by_day = {s.day: s.sessions for s in session_days}

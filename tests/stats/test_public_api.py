@@ -403,3 +403,19 @@ def test_settings_name_the_address_the_app_is_served_on(app, client):
     client.set_cookie("session", client.get_cookie("session").value, domain="burntop.example")
     page = client.get("/settings/public-api", base_url="https://burntop.example:8443").get_data(as_text=True)
     assert f'value="https://burntop.example:8443/api/v1/public/{user.public_api_id}"' in page
+
+
+@pytest.mark.parametrize("zone, first_moment, last_moment, now", [
+    # UTC+14: local midnight of the first day is 10:00 UTC the day before.
+    ("Pacific/Kiritimati", "2026-01-01T10:00:00Z", "2026-01-08T09:59:00Z", "2026-01-08T09:59:30Z"),
+    # UTC-12: the last local minute of today is 11:59 UTC tomorrow.
+    ("Etc/GMT+12", "2026-01-02T12:00:00Z", "2026-01-09T11:59:00Z", "2026-01-09T11:59:30Z"),
+])
+def test_sessions_at_the_edges_of_the_period_in_the_farthest_zones(client, app, clock, zone, first_moment,
+                                                                   last_moment, now):
+    clock.move_to(now)
+    user = owner(timezone=zone)
+    sync(user, [], [session("first", first_moment), session("last", last_moment)])
+    stats = get(client, user).get_json()["stats"]
+    assert stats["time_series"][-1]["date"] == "2026-01-08" and stats["sessions_count"] == 2
+    assert [d["coding_sessions"] for d in stats["time_series"]] == [1, 0, 0, 0, 0, 0, 1]

@@ -4,28 +4,33 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from burntop.stats.periods import day_range
-from burntop.stats.public_summary import (RollupRow, SessionDay, is_known, parse_fields, select_fields,
-                                          summary)
+from burntop.stats.public_summary import (ApplicationRow, RollupRow, SessionDay, is_known, parse_fields,
+                                          select_fields, summary)
 
 NOW = datetime(2026, 1, 8, 17, 25, 24, 987654, tzinfo=timezone.utc)
 DAYS = day_range(date(2026, 1, 2), date(2026, 1, 8))
 
 
-def row(day, model="gpt-4", provider="openai", source="codex", records=1, input_tokens=0, output_tokens=0,
-        cache_creation=0, cache_read=0, **optional):
-    return RollupRow(day, source, model, provider, records, input_tokens, output_tokens, cache_creation, cache_read,
-                     **optional)
+def row(day, model="gpt-4", provider="openai", records=1, input_tokens=0, output_tokens=0, cache_creation=0,
+        cache_read=0, **optional):
+    return RollupRow(day, model, provider, records, input_tokens, output_tokens, cache_creation, cache_read, **optional)
+
+
+def build(rows=(), sessions=(), applications=(), days=DAYS):
+    return summary("x", days, rows, applications, sessions, NOW)
 
 
 def test_totals_maps_and_rates():
     rows = [
         row(date(2026, 1, 2), records=7, input_tokens=4000, output_tokens=2000, cache_creation=100, cache_read=431,
             latency_ms_sum=7000, latency_count=5, success_count=6, outcome_count=7),
-        row(date(2026, 1, 5), "claude-3-opus", "anthropic", "claude-code", records=3, input_tokens=2000,
-            output_tokens=917, latency_ms_sum=3001, latency_count=2, success_count=3, outcome_count=4),
-        row(date(2026, 1, 5), "claude-3-opus", "anthropic", "codex", records=1, input_tokens=1, output_tokens=2),
+        row(date(2026, 1, 5), "claude-3-opus", "anthropic", records=4, input_tokens=2001, output_tokens=919,
+            latency_ms_sum=3001, latency_count=2, success_count=3, outcome_count=4),
     ]
-    stats = summary("Alex", DAYS, rows, [], NOW)["stats"]
+    applications = [ApplicationRow("codex", "gpt-4", "openai", 7), ApplicationRow("claude-code", "claude-3-opus",
+                                                                                "anthropic", 3),
+                    ApplicationRow("codex", "claude-3-opus", "anthropic", 1)]
+    stats = build(rows, applications=applications)["stats"]
     assert stats["total_events"] == 11
     assert stats["input_tokens"] == 4000 + 100 + 431 + 2000 + 1  # every prompt token, cached ones too
     assert stats["output_tokens"] == 2919
@@ -44,7 +49,7 @@ def test_maps_are_ordered_largest_first_then_by_name():
     rows = [row(date(2026, 1, 3), "b-model", records=2, input_tokens=5),
             row(date(2026, 1, 3), "a-model", records=2, input_tokens=5),
             row(date(2026, 1, 3), "c-model", records=9, input_tokens=1)]
-    stats = summary("x", DAYS, rows, [], NOW)["stats"]
+    stats = build(rows)["stats"]
     assert list(stats["events_by_model"]) == ["c-model", "a-model", "b-model"]
     assert list(stats["tokens_by_model"]) == ["a-model", "b-model", "c-model"]
     assert [list(day["tokens_by_model"]) for day in stats["time_series"]] == [["a-model", "b-model", "c-model"]] * 7
@@ -53,7 +58,7 @@ def test_maps_are_ordered_largest_first_then_by_name():
 def test_every_day_holds_every_model_of_the_period():
     rows = [row(date(2026, 1, 2), "gpt-4", input_tokens=1390),
             row(date(2026, 1, 8), "claude-3-opus", "anthropic", input_tokens=20, cache_read=5)]
-    series = summary("x", DAYS, rows, [SessionDay(date(2026, 1, 2), 2)], NOW)["stats"]["time_series"]
+    series = build(rows, [SessionDay(date(2026, 1, 2), 2)])["stats"]["time_series"]
     assert [d["date"] for d in series] == [d.isoformat() for d in DAYS]
     assert series[0] == {"date": "2026-01-02", "tokens": 1390,
                          "tokens_by_model": {"gpt-4": 1390, "claude-3-opus": 0}, "coding_sessions": 2}
@@ -69,9 +74,12 @@ def test_every_day_holds_every_model_of_the_period():
 def test_unknown_or_null_models_and_providers_are_left_out(model, provider):
     rows = [row(date(2026, 1, 3), "claude-3-opus", "anthropic", input_tokens=10),
             row(date(2026, 1, 3), model, provider, records=5, input_tokens=1000, latency_ms_sum=9, latency_count=1)]
-    stats = summary("x", DAYS, rows, [], NOW)["stats"]
+    applications = [ApplicationRow("claude-code", "claude-3-opus", "anthropic", 1),
+                    ApplicationRow("claude-code", model, provider, 5), ApplicationRow("aider", model, provider, 5)]
+    stats = build(rows, applications=applications)["stats"]
     assert stats["total_events"] == 1 and stats["total_tokens"] == 10 and stats["avg_latency_ms"] is None
     assert stats["events_by_model"] == {"claude-3-opus": 1} and stats["events_by_provider"] == {"anthropic": 1}
+    assert stats["events_by_application"] == {"claude-code": 1}
     assert stats["time_series"][1]["tokens_by_model"] == {"claude-3-opus": 10}
 
 
@@ -83,7 +91,7 @@ def test_known_values():
 def test_sessions_commits_active_time_and_lines():
     sessions = [SessionDay(date(2026, 1, 2), 3, commits=4, active_seconds=3600, lines_of_code=120),
                 SessionDay(date(2026, 1, 8), 5, commits=8, active_seconds=10923, lines_of_code=727)]
-    stats = summary("x", DAYS, [], sessions, NOW)["stats"]
+    stats = build(sessions=sessions)["stats"]
     assert (stats["sessions_count"], stats["weekly_avg_sessions"]) == (8, 8)
     assert (stats["total_commits"], stats["total_active_time_seconds"], stats["total_lines_of_code"]) == (12, 14523, 847)
     assert [d["coding_sessions"] for d in stats["time_series"]] == [3, 0, 0, 0, 0, 0, 5]
@@ -93,12 +101,12 @@ def test_sessions_commits_active_time_and_lines():
 def test_weekly_average_is_per_seven_days_rounded_half_up(days, sessions, weekly):
     period = day_range(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=days - 1))
     assert len(period) == days
-    stats = summary("x", period, [], [SessionDay(date(2026, 1, 1), sessions)], NOW)["stats"]
+    stats = build(sessions=[SessionDay(date(2026, 1, 1), sessions)], days=period)["stats"]
     assert stats["weekly_avg_sessions"] == weekly  # 13*7/30 = 3.03, 2*7/30 = 0.47, 15*7/30 = 3.5, 45*7/90 = 3.5
 
 
 def test_an_empty_period_is_zeros_and_unknown_rates():
-    document = summary("Quiet", DAYS, [], [], NOW)
+    document = summary("Quiet", DAYS, [], [], [], NOW)
     stats = document["stats"]
     assert document["name"] == "Quiet" and document["generated_at"] == "2026-01-08T17:25:24Z"
     assert stats["total_tokens"] == stats["total_events"] == stats["sessions_count"] == 0
@@ -109,7 +117,7 @@ def test_an_empty_period_is_zeros_and_unknown_rates():
 
 def test_rows_outside_the_days_are_ignored():
     rows = [row(date(2026, 1, 1), input_tokens=99), row(date(2026, 1, 9), input_tokens=99)]
-    stats = summary("x", DAYS, rows, [SessionDay(date(2026, 1, 1), 4)], NOW)["stats"]
+    stats = build(rows, [SessionDay(date(2026, 1, 1), 4)])["stats"]
     assert stats["total_tokens"] == 0 and stats["sessions_count"] == 0 and stats["tokens_by_model"] == {}
 
 
