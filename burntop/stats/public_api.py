@@ -94,6 +94,7 @@ def _sessions(user_id: int, start: date, end: date) -> list[SessionDay]:
 def _headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.vary.add("Cookie")  # the Cache-Control below depends on it
     if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
         response.headers["Cache-Control"] = "private, no-store"
     elif response.status_code == 200 and request.method in ("GET", "HEAD"):
