@@ -1,14 +1,13 @@
 """The public usage API read by a script on someone's own site (another origin), in headless Chromium."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 import pytest
-from werkzeug.serving import make_server
 
 from burntop.accounts.profile import set_public_api
 from tests.factories import make_token, make_user, record
+from tests.serving import serving
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +19,8 @@ def personal_site():
         start_response("200 OK", [("Content-Type", "text/html")])
         return [b"<!doctype html><title>my site</title>"]
 
-    server = make_server("127.0.0.1", 0, site, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with serving(site) as address:
+        yield address
 
 
 def test_a_script_on_another_site_reads_the_summary_and_its_errors(page, live_server, personal_site, client):
