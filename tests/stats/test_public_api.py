@@ -219,6 +219,10 @@ def test_other_routes_and_methods_under_the_prefix_speak_lowercase(client, alex)
     error(client.get("/api/no-such-route"), 404, "NOT_FOUND")  # the rest of /api keeps spec 000's codes
 
 
+def test_a_nul_in_the_query_is_refused_in_lowercase_too(client, alex):
+    error(get(client, alex, "?fields=name%00"), 400, "validation_error")
+
+
 def test_an_unexpected_error_is_500_server_error(client, alex, monkeypatch):
     from burntop.stats import public_api
 
