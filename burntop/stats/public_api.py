@@ -110,7 +110,7 @@ def usage_summary(public_id: str):
     name = request.args.get("period", DEFAULT_PERIOD)
     if name not in PERIODS:
         raise ApiError(400, "period must be one of 7d, 30d, 90d.", "invalid_period")
-    fields = parse_fields(request.args.get("fields"))
+    fields = parse_fields(",".join(request.args.getlist("fields")))  # fields=a&fields=b is fields=a,b
     user = _owner(public_id)
     now = utcnow()
     period = periods.resolve(name, user.timezone, periods.local_today(user.timezone, now))

@@ -153,6 +153,11 @@ def test_fields_pick_name_and_stats(client, alex, fields, expected_stats):
     assert body["name"] == "Alex Smith" and body["stats"]["total_tokens"] == 11548
 
 
+def test_repeated_fields_parameters_add_up(client, alex):
+    body = get(client, alex, "?fields=name&fields=stats.total_tokens").get_json()
+    assert body == {"name": "Alex Smith", "stats": {"total_tokens": 11548}}
+
+
 def test_fields_time_series_only_and_all_stats(client, alex):
     whole = get(client, alex, "?period=30d").get_json()
     only_series = get(client, alex, "?period=30d&fields=stats.time_series").get_json()
