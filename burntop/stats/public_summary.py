@@ -3,7 +3,8 @@
 Pure rules, no Flask or database: burntop.stats.public_api reads the rows and serves the document.
 
 Definitions (docs/API.md repeats them for readers of the API):
-- a rollup row whose model or provider is unknown (null, empty or "unknown", any case) is left out of
+- a rollup row whose model or provider is unknown (null, blank, or "unknown", "null" or "none" in any
+  case) is left out of
   every figure, as spec 002 says; coding sessions carry no model, so all of them count;
 - `total_tokens` = input + output + cache writes + cache reads (burntop's totalTokens), and
   `input_tokens` counts every prompt token (fresh input, cache writes and cache reads), so
