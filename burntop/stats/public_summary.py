@@ -4,8 +4,7 @@ Pure rules, no Flask or database: burntop.stats.public_api reads the rows and se
 
 Definitions (docs/API.md repeats them for readers of the API):
 - a rollup row whose model or provider is unknown (null, blank, or "unknown", "null" or "none" in any
-  case) is left out of
-  every figure, as spec 002 says; coding sessions carry no model, so all of them count;
+  case) is left out of every figure, as spec 002 says; coding sessions carry no model, so all count;
 - `total_tokens` = input + output + cache writes + cache reads (burntop's totalTokens), and
   `input_tokens` counts every prompt token (fresh input, cache writes and cache reads), so
   total_tokens = input_tokens + output_tokens as in spec 002's example;
