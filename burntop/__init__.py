@@ -100,6 +100,7 @@ BLUEPRINT_MODULES = (
     "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
     "burntop.stats.insights_api",
+    "burntop.stats.public_api",
 )
 
 
