@@ -67,7 +67,7 @@ def labelled(machines: list[Machine]) -> list[dict]:
     out = []
     for m in machines:
         default = default_label(m.machine_id, numbers.get(m.id))
-        out.append({"id": m.id, "name": m.name, "defaultLabel": default, "label": m.name or default,
+        out.append({"id": str(m.id), "name": m.name, "defaultLabel": default, "label": m.name or default,
                     "known": m.machine_id != UNKNOWN_MACHINE, "fingerprint": None if m.machine_id == UNKNOWN_MACHINE
                     else fingerprint(m.machine_id), "firstSeen": m.first_seen, "lastSeen": m.last_seen})
     return out
@@ -121,7 +121,7 @@ def machine_breakdown(user, period: Period) -> dict:
     total = _rollup_total(user.id, period)
     zero = {"records": 0, "cost_nanos": 0, **dict.fromkeys(TOKEN_KINDS, 0)}
     machines = user_machines(user.id)
-    by_row = {m.id: m.machine_id for m in machines}
+    by_row = {str(m.id): m.machine_id for m in machines}
     total_tokens = _tokens(total)
     entries = []
     for item in labelled(machines):
