@@ -67,9 +67,10 @@ def labelled(machines: list[Machine]) -> list[dict]:
     out = []
     for m in machines:
         default = default_label(m.machine_id, numbers.get(m.id))
+        known = m.machine_id != UNKNOWN_MACHINE
         out.append({"id": str(m.id), "name": m.name, "defaultLabel": default, "label": m.name or default,
-                    "known": m.machine_id != UNKNOWN_MACHINE, "fingerprint": None if m.machine_id == UNKNOWN_MACHINE
-                    else fingerprint(m.machine_id), "firstSeen": m.first_seen, "lastSeen": m.last_seen})
+                    "known": known, "fingerprint": fingerprint(m.machine_id) if known else None,
+                    "firstSeen": m.first_seen, "lastSeen": m.last_seen})
     return out
 
 
@@ -127,7 +128,7 @@ def machine_breakdown(user, period: Period) -> dict:
         share = figures["tokens"] / total_tokens if total_tokens else 0.0
         entries.append({**item, **figures, "share": share, "percentage": round(share * 100, 1),
                         "firstSeen": _iso(item["firstSeen"]), "lastSeen": _iso(item["lastSeen"])})
-    entries.sort(key=lambda e: (-e["tokens"], -e["records"], not e["known"], e["id"]))
+    entries.sort(key=lambda e: (-e["tokens"], -e["records"], not e["known"], int(e["id"])))
     listed = [sums.get(machine_id, zero) for machine_id in by_row.values()]
     added = {key: sum(s[key] for s in listed) for key in zero}
     return {
