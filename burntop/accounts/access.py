@@ -36,14 +36,22 @@ def can_see_private(viewer: User | None, user: User) -> bool:
     return viewer.id == user.id or _accepted_follower(viewer, user)
 
 
-def viewer() -> User | None:
-    """Who is asking: under /api an API token or the browser session (burntop.accounts.auth), elsewhere
-    the browser session only."""
-    if request.path == "/api" or request.path.startswith("/api/"):
-        from burntop.accounts.auth import api_user
+_UNSET = object()
 
-        return api_user()
-    return current_user._get_current_object() if current_user.is_authenticated else None
+
+def viewer() -> User | None:
+    """Who is asking (looked up once per request): under /api an API token or the browser session
+    (burntop.accounts.auth), elsewhere the browser session only."""
+    found = request.environ.get("burntop.viewer", _UNSET)
+    if found is _UNSET:
+        if request.path == "/api" or request.path.startswith("/api/"):
+            from burntop.accounts.auth import api_user
+
+            found = api_user()
+        else:
+            found = current_user._get_current_object() if current_user.is_authenticated else None
+        request.environ["burntop.viewer"] = found
+    return found
 
 
 def visible_user_or_abort(username: str) -> User:
