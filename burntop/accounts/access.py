@@ -11,13 +11,16 @@ from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from burntop.accounts.users import USERNAME_RE
 from burntop.extensions import db
 from burntop.models import Follow, User
 
 
 def user_or_404(username: str) -> User:
-    """The user called `username` (exact match), or 404 (a JSON error under /api, a page elsewhere)."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    """The user called `username` (exact match), or 404 (a JSON error under /api, a page elsewhere).
+    A name no account could have (burntop.accounts.users.USERNAME_RE) is 404 without asking the database,
+    which refuses some strings (NUL on PostgreSQL)."""
+    user = db.session.scalar(select(User).where(User.username == username)) if USERNAME_RE.fullmatch(username) else None
     if user is None:
         abort(404, f"There is no user '{username}'.")
     return user
