@@ -102,6 +102,7 @@ BLUEPRINT_MODULES = (
     "burntop.stats.insights_api",
     "burntop.stats.public_api",
     "burntop.stats.machines_api",
+    "burntop.stats.api",
 )
 
 
