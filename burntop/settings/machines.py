@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from burntop.extensions import db
 from burntop.models import Machine
+from burntop.stats.figures import forget_figures
 
 MAX_NAME = Machine.__table__.c.name.type.length  # 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -44,4 +45,6 @@ def rename(user_id: int, machine_row_id: int, name: str | None) -> bool:
     except BaseException:
         db.session.rollback()
         raise
+    if changed:
+        forget_figures(user_id)  # names show in cached dashboard figures
     return changed == 1
