@@ -158,9 +158,10 @@ def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datet
                    activities=activities, xp_centi=xp_centi, xp_gained_centi=max(xp_centi - old_xp_centi, 0))
 
 
-def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
-                        now: datetime | None = None) -> tuple[T | None, Outcome]:
-    """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
+def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None, now: datetime | None = None,
+                        then: Callable[[T, Outcome], None] | None = None) -> tuple[T | None, Outcome]:
+    """Under the user's evaluation lock, apply `change` (if any), then evaluate, then `then(result, outcome)`
+    (if any); commit all or nothing."""
     from burntop.gamification.showcase import forget_progress
 
     ensure_catalog()
@@ -169,6 +170,8 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
         old_level, old_xp_centi = _lock_user(user_id)
         result = change() if change else None
         outcome = _evaluate_locked(user_id, old_level, old_xp_centi, now)
+        if then:
+            then(result, outcome)
         db.session.commit()
     except BaseException:
         db.session.rollback()
