@@ -272,6 +272,9 @@ def test_demo_seed_evaluates_its_users(runner, app):
     runner.invoke(args=["demo", "seed"])
     demo = db.session.scalars(select(User).where(User.is_demo.is_(True))).all()
     assert demo and all(u.xp_centi > 0 and u.level > 1 and u.longest_streak > 0 for u in demo)
+    # 2-4 months of 2-4M tokens a day (mostly cache reads): levels 13-17 on the per-day token curve, where
+    # 1 XP per 10,000 raw tokens made them 25-48
+    assert all(10 <= u.level <= 20 for u in demo), [(u.username, u.level) for u in demo]
     assert all("first-sync" in unlocked(u.id) for u in demo)
 
 
