@@ -11,10 +11,12 @@ XP sources (each recorded once in the XP ledger under its own key):
 - referrals: 25 / 6.25 / 2.5 XP per person referred directly / at the second / at the third level.
 
 Token XP per local day. The day's tokens are first weighted like their price relative to fresh input:
-input and output 1, cache writes 1.25 (Anthropic's 5-minute cache write price; OpenAI and Google charge
-no write surcharge, Anthropic's 1-hour writes cost 2x), cache reads 0.1 (the cache-hit price of Claude,
-DeepSeek and GPT-5; older OpenAI and Gemini models charge 0.25-0.5x). One weight for every model, so XP
-does not depend on which model did the work. Then, with W the day's weighted tokens:
+input and output 1, cache writes 1.25, cache reads 0.1. In our price table (burntop/pricing/prices.json,
+Nov 2026) 979 of the 2,065 models with a cache-read price charge 0.1x input for it (Claude, GPT-5,
+Gemini 2.5, DeepSeek; next come 0.2x: 194, 0.25x: 167, 0.5x: 117, e.g. GPT-4o), and 520 of the 638 with
+a cache-write price charge 1.25x (Anthropic's 5-minute writes; its 1-hour writes cost 2x, OpenAI and
+Google add nothing). One weight for every model, so XP does not depend on which model did the work.
+Then, with W the day's weighted tokens:
 - up to the knee, W <= 20,000: 1 XP per 10,000 weighted tokens (the old rule), so 2 XP at the knee;
 - beyond it, +2 XP for every doubling of W: 2 XP x (1 + log2(W / 20,000)), linear between powers of
   two (W = 40,000 -> 4 XP, 80,000 -> 6, 160,000 -> 8, ...), so it is exact in integer arithmetic.
