@@ -112,3 +112,19 @@ def test_the_old_rule_would_have_made_the_500m_user_a_legend_on_day_one():
     # spec 001's top tier is 10,000 points; 1 XP per 10,000 raw tokens gave 50,000 XP for one such day
     assert 500_000_000 // 10_000 >= 10_000
     assert rules.rank_info(day_tokens_xp_centi(20_000_000, 5_000_000, 475_000_000))["title"] == "Newcomer"
+
+
+def test_the_cache_weights_are_the_most_common_price_ratios_of_our_price_table():
+    import json
+    from collections import Counter
+    from decimal import Decimal
+
+    models = json.loads((README.parent / "burntop" / "pricing" / "prices.json").read_text())["models"]
+
+    def most_common(field: str) -> Decimal:
+        ratios = Counter(Decimal(m[field]) / Decimal(m["input"]) for m in models.values()
+                         if m.get(field) and m.get("input") and Decimal(m["input"]) > 0)
+        return ratios.most_common(1)[0][0]
+
+    assert most_common("cacheRead") == Decimal(rules.CACHE_READ_WEIGHT) / rules.WEIGHT_SCALE == Decimal("0.1")
+    assert most_common("cacheWrite") == Decimal(rules.CACHE_WRITE_WEIGHT) / rules.WEIGHT_SCALE == Decimal("1.25")
