@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app app users|tokens|percentiles|demo|worker|prices ...`."""
+"""Operator commands: `flask --app app users|tokens|percentiles|xp|demo|worker|prices ...`."""
 from __future__ import annotations
 
 import click
@@ -14,6 +14,7 @@ from burntop.models import User
 users_cli = AppGroup("users", help="Create and list users.")
 tokens_cli = AppGroup("tokens", help="Create API tokens.")
 percentiles_cli = AppGroup("percentiles", help="Community percentile snapshots (/api/insights).")
+xp_cli = AppGroup("xp", help="XP maintenance.")
 
 
 @users_cli.command("create")
@@ -76,11 +77,20 @@ def refresh_percentiles_command(if_missing):
         click.echo(f"{period}: " + ", ".join(f"{metric} {plural(n, 'user')}" for metric, n in populations.items()))
 
 
+@xp_cli.command("recompute")
+def recompute_xp_command():
+    """Run now every token-XP recompute still pending (migration 0008_xp_curve records one per user)."""
+    from burntop.format import plural
+    from burntop.gamification.recompute import recompute_pending
+
+    click.echo(f"recomputed the token XP of {plural(recompute_pending(), 'user')}")
+
+
 def register(app: Flask) -> None:
     from burntop.demo import demo_cli
     from burntop.pricing.commands import prices_cli
     from burntop.worker import worker_command
 
-    for group in (users_cli, tokens_cli, percentiles_cli, demo_cli, prices_cli):
+    for group in (users_cli, tokens_cli, percentiles_cli, xp_cli, demo_cli, prices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -6,8 +6,12 @@ Why it never awards twice:
   reads what the previous one committed;
 - unlocks, XP events, activities and notifications are inserted with ON CONFLICT DO NOTHING on their
   unique keys, and only the rows this transaction inserted count as caused by this request;
-- token and active-day XP are recomputed from all-time totals and stored as one upserted ledger row
-  each, never added per sync; users.xp_centi is always the sum of the ledger.
+- token and active-day XP are recomputed from the daily rollups and stored as one upserted ledger row
+  each, never added per sync: token XP is the per-day curve (rules.day_tokens_xp_centi) summed over the
+  user's local days, so more records on a day already counted replace that day's share, a retry
+  changes nothing and a new day adds its own; the upsert keeps the greater amount, so a normal sync
+  never lowers XP (only the one-time recompute of burntop.gamification.recompute replaces it);
+  users.xp_centi is always the sum of the ledger.
 """
 from __future__ import annotations
 
@@ -133,7 +137,7 @@ def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datet
              for referred, depth in snapshot.referral_tree}
     new_keys = _award_once(user_id, once, now)
     _award_cumulative(user_id, {
-        "tokens": ("tokens", rules.tokens_xp_centi(snapshot.total_tokens)),
+        "tokens": ("tokens", snapshot.tokens_xp_centi),
         "active-days": ("active_days", rules.active_days_xp_centi(snapshot.active_days)),
     }, now)
     xp_centi = int(db.session.scalar(select(func.coalesce(safe_sum(XpEvent.amount_centi), 0))
@@ -154,9 +158,10 @@ def _evaluate_locked(user_id: int, old_level: int, old_xp_centi: int, now: datet
                    activities=activities, xp_centi=xp_centi, xp_gained_centi=max(xp_centi - old_xp_centi, 0))
 
 
-def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
-                        now: datetime | None = None) -> tuple[T | None, Outcome]:
-    """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
+def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None, now: datetime | None = None,
+                        then: Callable[[T, Outcome], None] | None = None) -> tuple[T | None, Outcome]:
+    """Under the user's evaluation lock, apply `change` (if any), then evaluate, then `then(result, outcome)`
+    (if any); commit all or nothing."""
     from burntop.gamification.showcase import forget_progress
     from burntop.stats.figures import forget_figures
 
@@ -166,6 +171,8 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
         old_level, old_xp_centi = _lock_user(user_id)
         result = change() if change else None
         outcome = _evaluate_locked(user_id, old_level, old_xp_centi, now)
+        if then:
+            then(result, outcome)
         db.session.commit()
     except BaseException:
         db.session.rollback()

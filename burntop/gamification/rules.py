@@ -3,12 +3,29 @@
 XP is kept in integer hundredths ("centi-XP") so referral shares such as 6.25 stay exact.
 
 XP sources (each recorded once in the XP ledger under its own key):
-- tokens: 1 XP per 10,000 tokens (input + output + cache write + cache read), a function of the
-  all-time total, so it is recomputed, never added per sync;
+- tokens: a curve with diminishing returns per LOCAL day (below), summed over the user's days, so it is
+  recomputed from the daily rollups, never added per sync;
 - active days: 5 XP per local day with at least one record;
 - usage-streak milestones: the first time the longest streak reaches 3/7/14/30/60/100/365 days;
 - achievements: their xpReward;
 - referrals: 25 / 6.25 / 2.5 XP per person referred directly / at the second / at the third level.
+
+Token XP per local day. The day's tokens are first weighted like their price relative to fresh input:
+input and output 1, cache writes 1.25, cache reads 0.1. In our price table (burntop/pricing/prices.json,
+Nov 2026) 979 of the 2,065 models with a cache-read price charge 0.1x input for it (Claude, GPT-5,
+Gemini 2.5, DeepSeek; next come 0.2x: 194, 0.25x: 167, 0.5x: 117, e.g. GPT-4o), and 520 of the 638 with
+a cache-write price charge 1.25x (Anthropic's 5-minute writes; its 1-hour writes cost 2x, OpenAI and
+Google add nothing). One weight for every model, so XP does not depend on which model did the work.
+Then, with W the day's weighted tokens:
+- up to the knee, W <= 20,000: 1 XP per 10,000 weighted tokens (the old rule), so 2 XP at the knee;
+- beyond it, +2 XP for every doubling of W: 2 XP x (1 + log2(W / 20,000)), linear between powers of
+  two (W = 40,000 -> 4 XP, 80,000 -> 6, 160,000 -> 8, ...), so it is exact in integer arithmetic.
+A day of 1,000,000 fresh tokens earns 13.12 XP; a day of 500,000,000 tokens of which 475,000,000 are
+cache reads (W = 73,750,000) 25.6 XP; 10,000,000,000 fresh tokens 39.81 XP. Each day counts alone:
+more records on a day already counted replace that day's XP (the curve of its new total), they never
+add a second curve. Hundredths are floored per day, then summed, so the total is exact.
+Worked examples over a week, a month and a year: README "Gamification" (figures from
+tests/gamification/test_xp_curve.py, which computes them with these functions).
 
 Levels: level 1 starts at 0 XP, level 2 at 50, level 3 at 150, and level L >= 4 at
 200 + 25·(L-2)·(L-3) XP (250, 350, 500, 700, 950, 1,250, 1,600, 2,000, 2,450, 2,950, ...), so from
@@ -25,7 +42,12 @@ from datetime import date, datetime, timedelta
 from math import isqrt
 from zoneinfo import ZoneInfo
 
-TOKENS_PER_XP = 10_000
+TOKENS_PER_XP = 10_000  # below the knee: 1 XP per 10,000 weighted tokens of a day
+# Token weights in twentieths of a fresh token, so weighted sums stay integers: 1, 1.25, 0.1.
+WEIGHT_SCALE = 20
+FRESH_WEIGHT, CACHE_WRITE_WEIGHT, CACHE_READ_WEIGHT = 20, 25, 2
+DAY_XP_KNEE_TOKENS = 20_000  # weighted tokens of a day where the curve turns logarithmic
+XP_PER_DOUBLING = DAY_XP_KNEE_TOKENS // TOKENS_PER_XP  # 2 XP at the knee and for each doubling beyond
 ACTIVE_DAY_XP = 5
 STREAK_MILESTONE_XP = {3: 10, 7: 25, 14: 50, 30: 100, 60: 200, 100: 400, 365: 1000}
 REFERRAL_XP_CENTI = {1: 2500, 2: 625, 3: 250}
@@ -51,9 +73,29 @@ def xp_value(centi: int) -> int | float:
     return centi // 100 if centi % 100 == 0 else centi / 100
 
 
-def tokens_xp_centi(total_tokens: int) -> int:
-    """XP earned by an all-time token total."""
-    return max(total_tokens, 0) * 100 // TOKENS_PER_XP
+def weighted_tokens_twentieths(fresh: int, cache_write: int, cache_read: int) -> int:
+    """A day's tokens weighted like their price, in twentieths of a token (exact): fresh (input +
+    output) 1, cache writes 1.25, cache reads 0.1."""
+    return (FRESH_WEIGHT * max(fresh, 0) + CACHE_WRITE_WEIGHT * max(cache_write, 0)
+            + CACHE_READ_WEIGHT * max(cache_read, 0))
+
+
+def day_tokens_xp_centi(fresh: int, cache_write: int = 0, cache_read: int = 0) -> int:
+    """XP (hundredths, floored) earned by one local day's tokens: linear up to the knee, then
+    XP_PER_DOUBLING more for each doubling of the weighted tokens, linear between powers of two."""
+    weighted = weighted_tokens_twentieths(fresh, cache_write, cache_read)
+    knee = DAY_XP_KNEE_TOKENS * WEIGHT_SCALE
+    step = XP_PER_DOUBLING * 100
+    if weighted <= knee:
+        return weighted * step // knee
+    doublings = (weighted // knee).bit_length() - 1  # largest n with knee * 2**n <= weighted
+    base = knee << doublings
+    return step * (1 + doublings) + step * (weighted - base) // base
+
+
+def tokens_xp_centi(days: Iterable[tuple[int, int, int]]) -> int:
+    """XP earned by tokens: the sum over local days of each day's (fresh, cache write, cache read)."""
+    return sum(day_tokens_xp_centi(*day) for day in days)
 
 
 def active_days_xp_centi(active_days: int) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 
 from burntop.database import safe_sum
 from burntop.extensions import db
-from burntop.gamification.rules import MAX_REFERRAL_DEPTH, local_today, usage_streaks
+from burntop.gamification.rules import MAX_REFERRAL_DEPTH, local_today, tokens_xp_centi, usage_streaks
 from burntop.models import AchievementUnlock, CodingSession, DailyRollup, Follow, Referral, UsageHour, User
 from burntop.models.types import utcnow
 
@@ -52,6 +52,7 @@ class Snapshot:
     pinned: int = 0
     days_since_signup: int = 0
     signed_up_early: int = 0
+    tokens_xp_centi: int = 0  # token XP: the per-day curve summed over the local days (rules.py)
 
     @property
     def total_tokens(self) -> int:
@@ -95,12 +96,15 @@ def _usage(user_id: int) -> dict:
 
 def _days(user_id: int, today) -> dict:
     r = DailyRollup
-    tokens = r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens
-    per_day = db.session.execute(select(r.day, safe_sum(tokens)).where(r.user_id == user_id).group_by(r.day)).all()
-    days = [day for day, _ in per_day]
+    per_day = db.session.execute(select(r.day, safe_sum(r.input_tokens + r.output_tokens),
+                                        safe_sum(r.cache_creation_tokens), safe_sum(r.cache_read_tokens))
+                                 .where(r.user_id == user_id).group_by(r.day)).all()
+    days = [day for day, *_ in per_day]
+    sums = [(int(fresh), int(write), int(read)) for _, fresh, write, read in per_day]
     streaks = usage_streaks(days, today)
     return {
-        "active_days": len(days), "best_day_tokens": max((int(t) for _, t in per_day), default=0),
+        "active_days": len(days), "best_day_tokens": max((sum(day) for day in sums), default=0),
+        "tokens_xp_centi": tokens_xp_centi(sums),
         "weekend_active_days": sum(day.weekday() >= 5 for day in days),
         "leap_days_active": sum((day.month, day.day) == (2, 29) for day in days),
         "current_streak": streaks.current, "longest_streak": streaks.longest,

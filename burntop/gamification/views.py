@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, flash, has_request_context, make_response, 
 from flask_login import current_user, login_required
 
 from burntop.format import compact, number
-from burntop.gamification import catalog, rules, showcase
+from burntop.gamification import catalog, recompute, rules, showcase
 
 bp = Blueprint("achievements", __name__)
 
@@ -81,7 +81,8 @@ def index():
         # The radios' values would otherwise leave "?category=&rarity=" in the address bar.
         response.headers["HX-Push-Url"] = url_for(".index", **{k: v for k, v in chosen.items() if v})
     else:
-        response = make_response(render_template("achievements/index.html", **context))
+        xp_note = recompute.latest_note(current_user.id) if current_user.is_authenticated else None
+        response = make_response(render_template("achievements/index.html", xp_note=xp_note, **context))
     response.vary.add("HX-Request")
     return response
 

@@ -15,12 +15,17 @@ from tests.client.test_sync_e2e import claude_history, codex_history
 #   achievements  First Sync 10, Session Starter 15 (the sessions the client now sends), Warming Up 25,
 #                 Six Figures 25, Hat Trick 25, Cache Hit 10, Multi-Tool 25, Cross-Pollinator 25 = 160 XP
 #   3 active days x 5 XP = 15, the 3-day streak milestone = 10
-#   144,719 tokens (Claude 6 x 20,354 + 15, Codex 10,500 + 12,080) at 1 XP per 10,000  = 14.47 XP
-# 199.47 XP: level 3 (150 XP) "Token Apprentice"; level 4 is at 250 XP.
+#   tokens, per UTC day weighted (fresh 1, cache writes 1.25, cache reads 0.1) and below the 20,000 knee,
+#   so 1 XP per 10,000 weighted tokens, floored to hundredths per day (rules.day_tokens_xp_centi):
+#     Oct 1: Claude 2 x (4 in + 300 writes + 20,000 reads) + 103 out, Codex 4,596 fresh + 17,984 reads
+#            = 4,707 fresh, 600 writes, 57,984 reads -> 11,255.4 weighted -> 1.12 XP
+#     Oct 2: 113 fresh, 600 writes, 40,000 reads -> 4,863 -> 0.48 XP;  Oct 3: 115 fresh -> 4,865 -> 0.48 XP
+#   = 2.08 XP
+# 187.08 XP: level 3 (150 XP) "Token Apprentice"; level 4 is at 250 XP.
 FIRST_SYNC = [
     "",
     "Level up! Level 3, Token Apprentice",
-    "+199 XP: 199 of 250 XP to level 4",
+    "+187 XP: 187 of 250 XP to level 4",
     "8 new achievements:",
     "  First Sync (common, +10 XP): Synced your first usage data",
     "  Session Starter (common, +15 XP): Synced your first coding session",
@@ -48,10 +53,11 @@ def test_a_first_sync_shows_what_it_unlocked_and_a_quiet_one_shows_nothing(home,
     assert run("sync").stdout == "nothing new to sync\n"
     assert run("sync", "--full").stdout.splitlines() == ["claude-code  0 added, 6 already on the server",
                                                          "codex        0 added, 2 already on the server"]
-    # 20,394 more tokens on a day already active: 16.51 - 14.47 = 2.04 XP, nothing unlocked
+    # 94 fresh, 300 cache writes and 20,000 cache reads more on Oct 2, a day already counted: the day now
+    # weighs 7,332 tokens, 0.73 XP, replacing its 0.48: +0.25 XP, nothing unlocked
     append(path, assistant("msg_more", "req_more", at="2025-10-02T18:00:00.000Z"))
     assert run("sync").stdout.splitlines() == ["claude-code  1 added, 0 already on the server", "",
-                                               "+2 XP: 201 of 250 XP to level 4"]
+                                               "+0.25 XP: 187 of 250 XP to level 4"]
 
 
 def test_the_json_summary_carries_the_game_summed_over_batches(home, login, live_server, monkeypatch):
@@ -65,9 +71,9 @@ def test_the_json_summary_carries_the_game_summed_over_batches(home, login, live
                              "Session Starter", "Six Figures", "Warming Up"]
     assert report["achievements"][0] == {"id": "first-sync", "name": "First Sync", "rarity": "common",
                                          "xpReward": 10, "description": "Synced your first usage data"}
-    assert (report["leveledUp"], report["newLevel"], report["xpGained"]) == (True, 3, 199.47)
-    assert report["level"] == {"level": 3, "title": "Token Apprentice", "currentXp": 199.47,
-                               "xpToNextLevel": 50.53, "totalXpForNextLevel": 250, "progress": 0.79}
+    assert (report["leveledUp"], report["newLevel"], report["xpGained"]) == (True, 3, 187.08)
+    assert report["level"] == {"level": 3, "title": "Token Apprentice", "currentXp": 187.08,
+                               "xpToNextLevel": 62.92, "totalXpForNextLevel": 250, "progress": 0.74}
     quiet = json.loads(run("sync", "--json").stdout)
     assert (quiet["achievements"], quiet["leveledUp"], quiet["newLevel"], quiet["xpGained"], quiet["level"]) == (
         [], False, None, 0, None)

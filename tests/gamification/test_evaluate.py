@@ -53,7 +53,7 @@ def test_first_sync_unlocks_first_sync_and_awards_exact_xp(client, app):
     user = make_user("alice")
     body = sync(client, make_token(user), [record("req_abc123")])
     assert (body["achievements"], body["leveledUp"], body["newLevel"]) == (["first-sync"], False, None)
-    # 10 (First Sync) + 5 (one active day) + 0.15 (1,500 tokens at 1 XP per 10,000)
+    # 10 (First Sync) + 5 (one active day) + 0.15 (1,500 tokens: below the knee, 1 XP per 10,000)
     assert fresh(user.id).xp_centi == 1515 and fresh(user.id).level == 1
     assert xp_by_kind(user.id) == {"achievement": 1000, "active_days": 500, "tokens": 15}
     assert db.session.scalar(select(func.count()).select_from(Achievement)) == 68
@@ -91,12 +91,60 @@ def test_xp_is_the_sum_of_the_ledger_and_levels_follow(client, app):
     u = fresh(user.id)
     assert u.xp_centi == db.session.scalar(select(func.sum(XpEvent.amount_centi)).where(XpEvent.user_id == user.id))
     assert u.level == rules.level_for_xp(u.xp_centi)
-    tokens_before = xp_by_kind(user.id)["tokens"]
+    # 1,500 fresh + 9,000,000 cache reads weigh 901,500: 12.81 XP
+    assert xp_by_kind(user.id)["tokens"] == rules.day_tokens_xp_centi(1_500, 0, 9_000_000) == 1281
     body = sync(client, token, [record("b", cacheReadTokens=9_000_000, at="2025-06-01T13:00:00Z")])
-    assert xp_by_kind(user.id)["tokens"] == rules.tokens_xp_centi(2 * 9_001_500) > tokens_before
+    assert xp_by_kind(user.id)["tokens"] == rules.day_tokens_xp_centi(3_000, 0, 18_000_000) == 1481
     assert len(rows(XpEvent, user.id)) == len(set(e.key for e in rows(XpEvent, user.id)))
     if body["leveledUp"]:
         assert body["newLevel"] == fresh(user.id).level
+
+
+def test_a_second_sync_to_the_same_day_replaces_its_token_xp(client, app):
+    user = make_user("sameday")
+    token = make_token(user)
+    first = sync(client, token, [record("m1", inputTokens=500_000, outputTokens=0, at="2025-06-01T09:00:00Z")])
+    assert xp_by_kind(user.id)["tokens"] == 1112  # 500,000 tokens: 2 x (1 + log2 25), linear between powers
+    second = sync(client, token, [record("m2", inputTokens=500_000, outputTokens=0, at="2025-06-01T18:00:00Z")])
+    # the day now holds 1,000,000 tokens: 13.12 XP, not 11.12 + 11.12
+    assert xp_by_kind(user.id)["tokens"] == 1312
+    assert second["xpGained"] == 2 + sum(BY_ID[a].xp_reward for a in second["achievements"])
+    assert first["xpGained"] == 11.12 + 5 + sum(BY_ID[a].xp_reward for a in first["achievements"])
+    assert [e.key for e in rows(XpEvent, user.id) if e.kind == "tokens"] == ["tokens"]  # one ledger row, upserted
+
+
+def test_a_retried_sync_adds_nothing(client, app):
+    user = make_user("retry")
+    token = make_token(user)
+    batch = [record("r1", inputTokens=3_000_000, outputTokens=0, cacheReadTokens=9_000_000, at="2025-06-01T09:00:00Z")]
+    sync(client, token, batch)
+    before = (fresh(user.id).xp_centi, xp_by_kind(user.id))
+    retry = sync(client, token, batch)
+    assert retry["xpGained"] == 0 and (fresh(user.id).xp_centi, xp_by_kind(user.id)) == before
+    assert before[1]["tokens"] == rules.day_tokens_xp_centi(3_000_000, 0, 9_000_000) == 1704
+
+
+def test_a_sync_to_a_new_day_adds_that_days_xp(client, app):
+    user = make_user("newday")
+    token = make_token(user)
+    sync(client, token, [record("d1", inputTokens=1_000_000, outputTokens=0, at="2025-06-01T12:00:00Z")])
+    assert xp_by_kind(user.id)["tokens"] == 1312
+    body = sync(client, token, [record("d2", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T12:00:00Z")])
+    assert xp_by_kind(user.id)["tokens"] == 2 * 1312
+    assert xp_by_kind(user.id)["active_days"] == 1_000
+    assert body["xpGained"] >= 13.12 + 5
+
+
+def test_token_xp_follows_the_users_local_days(client, app):
+    # 23:30 and 00:30 in Los Angeles are two local days though both are 2025-06-02 in UTC
+    user = make_user("angeleno", timezone="America/Los_Angeles")
+    sync(client, make_token(user), [record("late", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T06:30:00Z"),
+                                    record("early", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T07:30:00Z")])
+    assert xp_by_kind(user.id)["tokens"] == 2 * 1312
+    utc = make_user("utc")
+    sync(client, make_token(utc), [record("late", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T06:30:00Z"),
+                                   record("early", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T07:30:00Z")])
+    assert xp_by_kind(utc.id)["tokens"] == rules.day_tokens_xp_centi(2_000_000) == 1512
 
 
 def test_months_of_history_in_one_sync_give_true_streaks(client, app):
@@ -224,6 +272,9 @@ def test_demo_seed_evaluates_its_users(runner, app):
     runner.invoke(args=["demo", "seed"])
     demo = db.session.scalars(select(User).where(User.is_demo.is_(True))).all()
     assert demo and all(u.xp_centi > 0 and u.level > 1 and u.longest_streak > 0 for u in demo)
+    # 2-4 months of 2-4M tokens a day (mostly cache reads): levels 13-17 on the per-day token curve, where
+    # 1 XP per 10,000 raw tokens made them 25-48
+    assert all(10 <= u.level <= 20 for u in demo), [(u.username, u.level) for u in demo]
     assert all("first-sync" in unlocked(u.id) for u in demo)
 
 
@@ -323,11 +374,11 @@ def test_xp_from_totals_never_shrinks(client, app):
     user = make_user("keeper")
     sync(client, make_token(user), [record("big", inputTokens=2_000_000, outputTokens=0, at="2025-06-01T12:00:00Z"),
                                     record("more", inputTokens=1_000_000, outputTokens=0, at="2025-06-02T12:00:00Z")])
-    assert xp_by_kind(user.id)["tokens"] == 30_000 and xp_by_kind(user.id)["active_days"] == 1_000
+    assert xp_by_kind(user.id)["tokens"] == 1512 + 1312 and xp_by_kind(user.id)["active_days"] == 1_000
     before = fresh(user.id).xp_centi
     # Totals that went down (rollups rebuilt from fewer records) leave the XP already earned as it is.
     db.session.execute(DailyRollup.__table__.delete().where(DailyRollup.day == date(2025, 6, 2)))
     db.session.commit()
     evaluate(user.id)
-    assert xp_by_kind(user.id)["tokens"] == 30_000 and xp_by_kind(user.id)["active_days"] == 1_000
+    assert xp_by_kind(user.id)["tokens"] == 1512 + 1312 and xp_by_kind(user.id)["active_days"] == 1_000
     assert fresh(user.id).xp_centi == before

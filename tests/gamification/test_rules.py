@@ -10,12 +10,6 @@ from burntop.gamification.rules import (level_for_xp, level_info, level_threshol
                                         rank_info, usage_streaks)
 
 
-@pytest.mark.parametrize("tokens,centi", [(0, 0), (99, 0), (100, 1), (9_999, 99), (10_000, 100), (1_500_000, 15_000),
-                                          (-5, 0)])
-def test_one_xp_per_10000_tokens_in_hundredths(tokens, centi):
-    assert rules.tokens_xp_centi(tokens) == centi
-
-
 def test_active_days_are_worth_5_xp_each():
     assert [rules.active_days_xp_centi(n) for n in (0, 1, 40)] == [0, 500, 20_000]
 
