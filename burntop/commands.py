@@ -79,7 +79,7 @@ def refresh_percentiles_command(if_missing):
 
 @xp_cli.command("recompute")
 def recompute_xp_command():
-    """Run now every token-XP recompute still pending (migration 0008_xp_curve records one per user)."""
+    """Run now every token-XP recompute still pending (migration 0009_xp_curve records one per user)."""
     from burntop.format import plural
     from burntop.gamification.recompute import recompute_pending
 

@@ -4,7 +4,7 @@ Token XP used to be 1 XP per 10,000 raw tokens of the all-time total; it is now 
 Evaluation only ever raises the token ledger row (a normal sync never lowers XP), so existing users
 keep their old amount until this job replaces it, once:
 
-- migration 0008_xp_curve records one `xp-curve` pending job per user (burntop.pending), which the
+- migration 0009_xp_curve records one `xp-curve` pending job per user (burntop.pending), which the
   sweeper dispatches within minutes; `flask --app app xp recompute` runs every one still pending now;
 - the job, under the user's evaluation lock, deletes the user's `tokens` ledger row and evaluates: the
   row comes back as the curve's sum over the user's days, and users.xp_centi and level follow the

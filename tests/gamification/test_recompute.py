@@ -1,4 +1,4 @@
-"""The one-time recompute of token XP under the per-day curve: migration 0008_xp_curve, the pending job,
+"""The one-time recompute of token XP under the per-day curve: migration 0009_xp_curve, the pending job,
 the `flask xp recompute` command, and what the user sees (lower XP and level, once, with a note)."""
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def test_the_migration_records_one_recompute_per_user_and_the_command_runs_them(
     newcomer = make_user("newcomer").id
     db.session.commit()
     db.session.remove()
-    downgrade(revision="0007_percentiles")
+    downgrade(revision="0008_machines")
     upgrade()
     keys = set(db.session.scalars(select(PendingJob.key).where(PendingJob.kind == KIND)))
     assert keys == {str(veteran), str(newcomer)}

@@ -1,7 +1,7 @@
 """token XP per local day with diminishing returns: record a one-time recompute of every user's XP
 
-Revision ID: 0008_xp_curve
-Revises: 0007_percentiles
+Revision ID: 0009_xp_curve
+Revises: 0008_machines
 Create Date: 2026-11-26 07:15:00
 
 No schema change. Inserts one `xp-curve` row per user into pending_jobs; the sweeper dispatches them
@@ -17,8 +17,8 @@ from burntop.models.types import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_xp_curve'
-down_revision = '0007_percentiles'
+revision = '0009_xp_curve'
+down_revision = '0008_machines'
 branch_labels = None
 depends_on = None
 
