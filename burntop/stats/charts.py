@@ -192,7 +192,7 @@ def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, 
                          f'width="{_n(slot * 0.7)}" height="{_n(max(h, 1))}" rx="2"><title>{escape(label)}: '
                          f"{escape(fmt.number(value))}</title></rect>")
         if i % tick_every == 0:
-            parts.append(f'<text class="chart__tick" x="{_n(left + i * slot + slot / 2)}" y="{top + plot_h + 14}" '
+            parts.append(f'<text class="chart__tick" x="{_n(left + i * slot + slot / 2)}" y="{top + plot_h + 16}" '
                          f'text-anchor="middle">{escape(label)}</text>')
     parts.append(f'<text class="chart__axis-label" x="{_n(left + plot_w / 2)}" y="{height - 6}" '
                  f'text-anchor="middle">{escape(axis_label)}</text>')
@@ -243,7 +243,8 @@ def _bucket_of(day: date, unit: str) -> date:
 def time_series(days: Sequence[date], series: dict[str, Sequence[float]], *, title: str, time_zone: str,
                 value_label: str = "Tokens", fmt_value: Format = fmt.compact, max_series: int = SERIES_COLOURS) -> Markup:
     """Stacked columns over time: `series` maps a name to one value per day of `days` (ascending,
-    zero-filled). Long ranges group into weeks or months; names beyond `max_series` fold into "Other"."""
+    zero-filled). Long ranges group into weeks or months; names beyond `max_series` fold into "Other".
+    "{per}" in the title reads "per day", "per week" or "per month", as the columns are grouped."""
     names = sorted(series, key=lambda n: -sum(series[n]))
     if len(names) > max_series:
         kept, folded = names[:max_series - 1], names[max_series - 1:]
@@ -276,9 +277,10 @@ def time_series(days: Sequence[date], series: dict[str, Sequence[float]], *, tit
                          f"{escape(n)}: {escape(fmt.number(stacked[n][b]))}</title></rect>")
         if b % label_every == 0:
             label = start.strftime("%b %Y") if unit == "month" else f"{MONTHS[start.month - 1]} {start.day}"
-            parts.append(f'<text class="chart__tick" x="{_n(left + b * slot + slot / 2)}" y="{top + plot_h + 14}" '
+            parts.append(f'<text class="chart__tick" x="{_n(left + b * slot + slot / 2)}" y="{top + plot_h + 16}" '
                          f'text-anchor="middle">{label}</text>')
     per = {"day": "Day", "week": "Week starting", "month": "Month"}[unit]
+    title = title.replace("{per}", f"per {unit}")
     parts.append(f'<text class="chart__axis-label" x="{_n(left + plot_w / 2)}" y="{height - 6}" text-anchor="middle">'
                  f"{per} ({escape(time_zone)})</text>")
     headers = [per] + (names + ["Total"] if len(names) > 1 else [value_label])
@@ -288,4 +290,4 @@ def time_series(days: Sequence[date], series: dict[str, Sequence[float]], *, tit
         rows.append([start.isoformat()] + cells)
     legend = _legend(names) if len(names) > 1 else Markup("")
     return _figure("series", title, _svg(title, width, height, "".join(parts), "series"),
-                   _table(f"{title} ({time_zone})", headers, rows), legend=legend, scroll=True)
+                   _table(title, headers, rows), legend=legend)

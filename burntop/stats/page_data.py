@@ -109,7 +109,7 @@ def _overview(user: User, period: Period) -> dict:
     days = dashboard.period_days(user, period)
     series = usage.daily_tokens(user, *days) if days else []
     chart = charts.time_series([day for day, _ in series], {"Tokens": [tokens for _, tokens in series]},
-                               title=f"Tokens per day, {period.label.lower()} ({user.timezone})",
+                               title=f"Tokens {{per}}, {period.label.lower()} ({user.timezone})",
                                time_zone=user.timezone) if series else None
     return {"tokens": summary["tokens"], "cost": usage.dollars(summary["cost_nanos"]),
             "cache_efficiency": summary["cache_efficiency"], "active_days": summary["active_days"],
@@ -124,7 +124,7 @@ def _trends(user: User, period: Period) -> dict:
     points = body["usageOverTime"]
     days = [_day(p["date"]) for p in points]
     usage_chart = charts.time_series(days, {"Tokens": [p["tokens"] for p in points]},
-                                     title=f"Tokens per day, {label} ({tz})", time_zone=tz) if points else None
+                                     title=f"Tokens {{per}}, {label} ({tz})", time_zone=tz) if points else None
     hours = [0] * 24
     for row in body["peakHours"]:
         hours[int(row["hour"])] = row["tokens"]
@@ -152,7 +152,7 @@ def _breakdown(user: User, period: Period, key: str, noun: str, body: dict, new_
     series = {name: [0] * len(days) for name in names}
     for row in body["overTime"]:
         series.setdefault(row[key], [0] * len(days))[index[_day(row["date"])]] += row["tokens"]
-    over_time = charts.time_series(days, series, title=f"Tokens per day by {noun}, {label}", time_zone=tz) if days \
+    over_time = charts.time_series(days, series, title=f"Tokens {{per}} by {noun}, {label}", time_zone=tz) if days \
         else None
     new = [{"name": row[key], "tokens": row["tokens"], "first_used": local_date(row["firstUsed"], tz)}
            for row in body[new_key]]

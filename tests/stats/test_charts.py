@@ -151,7 +151,8 @@ def test_time_series_stacks_and_folds_small_series_into_other():
 
 def test_time_series_of_years_groups_by_month_and_keeps_the_sum():
     days = [date(2024, 11, 27) + timedelta(days=i) for i in range(1000)]
-    figure = parse(charts.time_series(days, {"tokens": [100] * 1000}, title="Usage", time_zone="UTC"))
+    figure = parse(charts.time_series(days, {"tokens": [100] * 1000}, title="Tokens {per}, all time", time_zone="UTC"))
+    assert_accessible(figure, "Tokens per month, all time")
     rows = table_rows(figure)
     assert table_rows(figure)[0][0] == "2024-11-01"
     assert sum(int(r[1].replace(",", "")) for r in rows) == 100_000
