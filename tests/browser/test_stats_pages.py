@@ -17,6 +17,7 @@ USERNAME = "a-very-long-username-for-layout-tests-9"  # the longest the rules al
 MODELS = ("claude-sonnet-4-5-20250929-with-a-very-long-model-name", "claude-opus-4-1-20250805", "gpt-5-codex",
           "gemini-2.5-pro", "claude-3-5-haiku-20241022", "o3", "grok-code-fast-1")
 SOURCES = ("claude-code", "codex", "gemini-cli", "cursor", "opencode")
+MACHINES = ("0f3c" * 8, "a9d1" * 8, "77be" * 8)
 
 
 @pytest.fixture
@@ -34,7 +35,8 @@ def veteran(client):
             records.append(record(f"v{day}-{i}", at=now - timedelta(days=day, hours=2 * i),
                                   model=MODELS[(day + i) % len(MODELS)], source=SOURCES[(day * 7 + i) % len(SOURCES)],
                                   inputTokens=4_000_000 + 397_123 * (day % 13), outputTokens=2_000_000,
-                                  cacheReadTokens=6_000_000 + 7_919 * day, cacheCreationTokens=1_000_000))
+                                  cacheReadTokens=6_000_000 + 7_919 * day, cacheCreationTokens=1_000_000,
+                                  machineId=MACHINES[(day + i) % len(MACHINES)]))
     response = client.post("/api/sync", json={"records": records}, headers=auth(make_token(user)))
     assert response.status_code == 200, response.get_json()
     return user
@@ -130,7 +132,8 @@ def test_pages_fit_the_window_with_large_numbers(browser, watch, client, veteran
     page = watch(context)
     browser_sign_in(context, client, veteran, live_server)
     paths = [f"/{USERNAME}", f"/compare/{USERNAME}/second-person", "/dashboard", "/dashboard/trends",
-             "/dashboard/models?period=month", "/dashboard/tools?period=week"]
+             "/dashboard/models?period=month", "/dashboard/tools?period=week", "/dashboard/machines?period=month",
+             "/dashboard/insights"]
     for path in paths:
         page.goto(live_server + path)
         _fits(page, width, f"{path} ({scheme})")
