@@ -140,3 +140,17 @@ def test_pages_fit_the_window_with_large_numbers(browser, watch, client, veteran
         name = re.sub(r"[^a-z]+", "-", path.replace(USERNAME, "profile")).strip("-")
         page.screenshot(path=f"{SHOTS}-{width}-{scheme}-{name}.png", full_page=True, caret="initial")
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_new_users_empty_dashboard_and_profile_fit_a_phone(browser, watch, client, live_server, scheme):
+    fresh = make_user("fresh-face", name="Fresh Face")
+    context = _context(browser, 375, scheme)
+    page = watch(context)
+    browser_sign_in(context, client, fresh, live_server)
+    for path in ("/dashboard", "/dashboard/insights?period=week", "/fresh-face"):
+        page.goto(live_server + path)
+        expect(page.locator("[data-empty]")).to_contain_text("burntop sync")
+        _fits(page, 375, f"{path} for a new user ({scheme})")
+    page.screenshot(path=f"{SHOTS}-375-{scheme}-empty-profile.png", full_page=True, caret="initial")
+    context.close()
