@@ -101,6 +101,7 @@ BLUEPRINT_MODULES = (
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
     "burntop.stats.insights_api",
     "burntop.stats.public_api",
+    "burntop.integrity.views",
 )
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from burntop.database import checked_add, insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
 from burntop.gamification.evaluate import evaluate_later
+from burntop.integrity.flagging import check_batch
 from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord, User
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
@@ -258,6 +259,7 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
         if deltas:
             _upsert_rollups(deltas)
             _upsert_hours(hour_deltas(user_id, new_rows))
+            check_batch(user_id, new_rows)  # plausibility bounds: flags and days under review (burntop.integrity)
         _upsert_sessions(user_id, tz_name, list(sessions))
         evaluate_later(user_id)
         db.session.commit()
