@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, time
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, update
 
 from burntop.database import insert
 from burntop.extensions import db
@@ -51,14 +51,13 @@ def _record_flags(user_id: int, rows: list[dict], now: datetime) -> list[dict]:
     return flags
 
 
-def _day_flags(user_id: int, rows: list[dict], now: datetime) -> tuple[list[dict], list[tuple]]:
-    """Flags for the machine-days of the batch's days that are above the rate, and the (day, machine) keys checked."""
-    days = sorted({row["day"] for row in rows})
+def _day_flags(user_id: int, days: list[date] | None, now: datetime) -> tuple[list[dict], list[tuple]]:
+    """Flags for the machine-days above the rate among `days` (None: every day of the user), and their keys."""
     r = DailyRollup
     tokens = r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens
-    heavy = [day for day, total in db.session.execute(
-        select(r.day, func.sum(tokens)).where(r.user_id == user_id, r.day.in_(days)).group_by(r.day))
-        if int(total or 0) > RATE_TOKENS_PER_MACHINE_DAY]
+    which = [r.user_id == user_id] + ([] if days is None else [r.day.in_(days)])
+    heavy = [day for day, total in db.session.execute(select(r.day, func.sum(tokens)).where(*which).group_by(r.day))
+             if int(total or 0) > RATE_TOKENS_PER_MACHINE_DAY]
     if not heavy:
         return [], []
     u = UsageRecord
@@ -91,7 +90,7 @@ def check_batch(user_id: int, rows: list[dict]) -> set[date]:
         return set()
     now = utcnow()
     flags = _record_flags(user_id, rows, now)
-    day_flags, keys = _day_flags(user_id, rows, now)
+    day_flags, keys = _day_flags(user_id, sorted({row["day"] for row in rows}), now)
     if keys:  # a machine-day's flag holds its latest total: replace the earlier one
         f = ReviewFlag
         for day, machine in keys:
@@ -114,3 +113,24 @@ def mark_for_review(user_id: int, days: list[date], now: datetime) -> None:
         "status": case((table.c.status == CLEARED, PENDING), else_=table.c.status),
         "flagged_at": stmt.excluded.flagged_at})
     db.session.execute(stmt, [{"user_id": user_id, "day": day, "status": PENDING, "flagged_at": now} for day in days])
+
+
+def recheck_user(user_id: int) -> None:
+    """After a new time zone moved the user's records to other local days (burntop.sync.rebucket, in its
+    transaction): record flags follow their records, machine-day flags are recomputed on the new days, and
+    every flagged day is pending again, except a day an admin confirmed, which stays confirmed. A cleared
+    day is never carried over: other records may have moved onto it."""
+    f, u, rv = ReviewFlag.__table__, UsageRecord.__table__, ReviewDay.__table__
+    db.session.execute(update(f).where(f.c.user_id == user_id, f.c.request_id.is_not(None)).values(
+        day=select(u.c.day).where(u.c.user_id == f.c.user_id, u.c.request_id == f.c.request_id).scalar_subquery()))
+    db.session.execute(delete(f).where(f.c.user_id == user_id, f.c.rule == "machine_day_rate"))
+    now = utcnow()
+    day_flags, _ = _day_flags(user_id, None, now)
+    if day_flags:
+        db.session.execute(insert(f), day_flags)
+    confirmed = set(db.session.scalars(select(rv.c.day).where(rv.c.user_id == user_id, rv.c.status == CONFIRMED)))
+    db.session.execute(delete(rv).where(rv.c.user_id == user_id))
+    days = sorted(set(db.session.scalars(select(f.c.day).where(f.c.user_id == user_id).distinct())))
+    if days:
+        db.session.execute(insert(rv), [{"user_id": user_id, "day": day, "flagged_at": now,
+                                         "status": CONFIRMED if day in confirmed else PENDING} for day in days])

@@ -16,6 +16,7 @@ from burntop import pending
 from burntop.accounts.profile import profile_changed, profile_changing
 from burntop.database import INT64_MAX, insert
 from burntop.extensions import db
+from burntop.integrity.flagging import recheck_user
 from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.sync.ingest import ROLLUP_SUMS, hour_deltas, lock_user, rollup_deltas, zone
 
@@ -109,6 +110,7 @@ def rebucket_user(user_id: int) -> int:
                                                                 for key in sorted(rollups)])
             db.session.execute(insert(UsageHour.__table__), [_saturated(hours[key], ("records", "tokens"))
                                                               for key in sorted(hours)])
+        recheck_user(user_id)  # days under review move with the records (burntop.integrity)
         pending.done(KIND, user_id)
         db.session.commit()
     except BaseException:

@@ -264,3 +264,24 @@ def test_the_owner_is_told_which_days_are_under_review_and_why(client, mallory, 
 
     decide(mallory.id, TODAY, "clear", admin.id)
     assert "under review" not in client.get("/settings/privacy").get_data(as_text=True)
+
+
+def test_a_new_time_zone_moves_the_review_with_the_records(client, alice, mallory, admin):
+    """Changing zone cannot lift a day off review: the flag follows its record to its new local day."""
+    from burntop.accounts.profile import update_profile
+    from burntop.integrity.review import decide
+    from burntop.sync.rebucket import rebucket_user
+
+    # Los Angeles is 8 hours behind UTC: the forged response at 02:00 UTC on the 8th moves to the 7th, one at
+    # 12:00 UTC stays on the 8th, which an admin had confirmed; the honest record moves from the 7th to the 6th.
+    sync(mallory, [record("m-late", at=at(TODAY, 12 * 3_600), inputTokens=3_000_000, outputTokens=1)])
+    decide(mallory.id, TODAY, "confirm", admin.id)
+    update_profile(mallory, {"timezone": "America/Los_Angeles"})
+    db.session.commit()
+    rebucket_user(mallory.id)
+    assert {(f.request_id, f.day) for f in flags()} == {("m-forged", TODAY - timedelta(days=1)), ("m-late", TODAY)}
+    assert review_day(mallory).status == "confirmed"
+    assert review_day(mallory, TODAY - timedelta(days=1)).status == "pending"
+    # What the public sees is only the honest record, now on the 6th.
+    assert public_tokens(client, mallory) == 1_100
+    assert compute_global_totals()["totalTokens"] == 12_000 + 1_100
