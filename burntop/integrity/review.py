@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from blinker import Namespace
 from sqlalchemy import select, tuple_, update
 
 from burntop.extensions import db
@@ -16,6 +17,11 @@ STATUSES = (PENDING, CONFIRMED, CLEARED)
 DECISIONS = {"clear": CLEARED, "confirm": CONFIRMED}
 QUEUE_LIMIT = 100
 EVIDENCE_LIMIT = 50
+
+signals = Namespace()
+# Sent after an admin's decision is committed, with user_id, day and status: a module that keeps public
+# figures precomputed (leaderboard snapshots, cards) connects to it and recomputes what it shows.
+day_reviewed = signals.signal("day-reviewed")
 
 
 @dataclass(frozen=True)
@@ -76,4 +82,6 @@ def decide(user_id: int, day: date, decision: str, admin_id: int) -> bool:
         update(ReviewDay).where(ReviewDay.user_id == user_id, ReviewDay.day == day)
         .values(status=status, decided_at=utcnow(), decided_by=admin_id)).rowcount
     db.session.commit()
+    if done:
+        day_reviewed.send(None, user_id=user_id, day=day, status=status)
     return bool(done)

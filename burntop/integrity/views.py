@@ -40,7 +40,6 @@ def decide(user_id: int, day: str):
         abort(400)
     if not review.decide(user_id, when, decision, current_user.id):
         abort(404)
-    refresh_landing()  # the landing totals and showcase show the decision at once
     verb = "cleared: it counts publicly again" if decision == "clear" else "confirmed: it stays off public surfaces"
     flash(f"{when.isoformat()} {verb}.", "success")
     return redirect(url_for("admin_review.index", status=request.args.get("status", review.PENDING)), 303)
@@ -50,3 +49,8 @@ def decide(user_id: int, day: str):
 def _days_under_review(user_id: int) -> list[dict]:
     """For templates/integrity/_under_review.html, which any signed-in page of the owner may include."""
     return review.days_under_review(user_id)
+
+
+@review.day_reviewed.connect
+def _landing_shows_the_decision(sender, **_details) -> None:
+    refresh_landing()  # the landing totals and showcase show the decision at once

@@ -17,7 +17,7 @@ from burntop.integrity.review import days_under_review
 from burntop.models import DailyRollup, ReviewDay, ReviewFlag, UsageRecord
 from burntop.stats.benchmarks import period_values
 from burntop.stats.showcase import top_public_this_week
-from burntop.stats.totals import compute_global_totals
+from burntop.stats.totals import compute_global_totals, global_totals
 from burntop.sync.ingest import ingest
 from burntop.sync.schema import parse
 from tests.factories import auth, make_token, make_user, record, sign_in
@@ -195,6 +195,7 @@ def test_admin_sees_the_evidence_then_confirm_keeps_it_off_and_clear_shows_it(cl
     assert "laptop-7" in html and "m-forged" in html and "claude-code" in html
     assert "alice" not in html
     token = csrf_token(client)
+    assert global_totals()["totalTokens"] == 12_000 + 1_100  # the landing page's cached totals
 
     response = client.post(f"/admin/review/{mallory.id}/2026-01-08", data={"decision": "confirm", "csrf_token": token})
     assert response.status_code == 303
@@ -209,6 +210,7 @@ def test_admin_sees_the_evidence_then_confirm_keeps_it_off_and_clear_shows_it(cl
     assert review_day(mallory).status == "cleared"
     assert public_tokens(client, mallory) == FORGED_TOKENS + 1_100
     assert compute_global_totals()["totalTokens"] == 12_000 + FORGED_TOKENS + 1_100
+    assert global_totals()["totalTokens"] == 12_000 + FORGED_TOKENS + 1_100, "the decision shows at once"
     assert top_public_this_week(TODAY)["username"] == "mallory"
     assert days_under_review(mallory.id) == []
 
@@ -285,3 +287,20 @@ def test_a_new_time_zone_moves_the_review_with_the_records(client, alice, mallor
     # What the public sees is only the honest record, now on the 6th.
     assert public_tokens(client, mallory) == 1_100
     assert compute_global_totals()["totalTokens"] == 12_000 + 1_100
+
+
+def test_a_decision_is_announced_for_precomputed_public_figures(app, mallory, admin):
+    from burntop.integrity.review import day_reviewed, decide
+
+    heard = []
+
+    def listener(sender, **details):
+        heard.append(details)
+
+    day_reviewed.connect(listener)
+    try:
+        decide(mallory.id, TODAY, "clear", admin.id)
+        decide(mallory.id, TODAY - timedelta(days=3), "clear", admin.id)  # no such day: nothing to announce
+    finally:
+        day_reviewed.disconnect(listener)
+    assert heard == [{"user_id": mallory.id, "day": TODAY, "status": "cleared"}]
