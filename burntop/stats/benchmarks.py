@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, func, select
 
 from burntop.database import insert, safe_sum
 from burntop.extensions import db
+from burntop.integrity.exclude import trusted
 from burntop.gamification.rules import live_streak
 from burntop.models import DailyRollup, PercentileSnapshot, User
 from burntop.models.types import utcnow
@@ -71,7 +72,7 @@ def period_values(name: str, now: datetime | None = None) -> dict[str, list]:
     today = {tz: periods.local_today(zone, now) for tz, zone in zones.items()}
     bounds = {tz: periods.resolve(name, zones[tz], today[tz]) for tz in zones}
     r = DailyRollup
-    where = [User.is_public.is_(True), User.is_demo.is_(False)]
+    where = [User.is_public.is_(True), User.is_demo.is_(False), trusted(r.user_id, r.day)]
     if bounds:
         where.append(r.day <= case({tz: b.end for tz, b in bounds.items()}, value=User.timezone))
         if name != "all":

@@ -6,7 +6,8 @@
 - `period` is 7d (the default), 30d or 90d: that many local days in the owner's time zone, today
   included; anything else is 400 `invalid_period`. `fields` filters (burntop.stats.public_summary).
 - Each id has its own rate limit (PUBLIC_API_RATE_LIMIT, 429 `rate_limited` with Retry-After).
-- It reads daily_rollups and coding_sessions only, never raw usage records.
+- It reads daily_rollups and coding_sessions only, never raw usage records, and leaves out days under
+  plausibility review (burntop.integrity.exclude).
 - Anyone with the address may read it, from anywhere: `Access-Control-Allow-Origin: *` (no cookie is
   ever needed or read), and shared caches may keep an answer a few minutes (CACHE_CONTROL). A request
   that carries a browser session gets `private, no-store`, so no shared cache stores a response that
@@ -22,6 +23,7 @@ from sqlalchemy import func, select
 
 from burntop.errors import ApiError
 from burntop.extensions import db, limiter
+from burntop.integrity.exclude import trusted
 from burntop.models import CodingSession, DailyRollup, User
 from burntop.models.types import utcnow
 from burntop.stats import periods
@@ -62,7 +64,7 @@ def _rollups(user_id: int, start: date, end: date) -> tuple[list[RollupRow], lis
     """The period's rollups summed in the database: per day and model, and events per application.
     (Summing there is what keeps a 90-day answer fast: a heavy user has a row per day, tool and model.)"""
     r = DailyRollup
-    period = (r.user_id == user_id, r.day >= start, r.day <= end)
+    period = (r.user_id == user_id, r.day >= start, r.day <= end, trusted(r.user_id, r.day))
     sums = [func.sum(column) for column in (
         r.records, r.input_tokens, r.output_tokens, r.cache_creation_tokens, r.cache_read_tokens, r.latency_ms_sum,
         r.latency_count, r.success_count, r.outcome_count)]
@@ -83,7 +85,8 @@ def _sessions(user_id: int, start: date, end: date) -> list[SessionDay]:
     before = datetime.combine(end + timedelta(days=2), time(), timezone.utc)
     rows = db.session.execute(
         select(s.day, func.count(), func.sum(s.commits), func.sum(s.active_seconds), func.sum(s.lines_of_code))
-        .where(s.user_id == user_id, s.started_at >= after, s.started_at < before, s.day >= start, s.day <= end)
+        .where(s.user_id == user_id, s.started_at >= after, s.started_at < before, s.day >= start, s.day <= end,
+               trusted(s.user_id, s.day))
         .group_by(s.day)
     ).all()
     return [SessionDay(day, int(count), int(commits or 0), int(active or 0), int(lines or 0))

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from burntop.database import safe_sum
 from burntop.extensions import db
+from burntop.integrity.exclude import trusted
 from burntop.models import DailyRollup, User
 
 TOKENS = DailyRollup.input_tokens + DailyRollup.output_tokens + DailyRollup.cache_creation_tokens + \
@@ -14,13 +15,14 @@ TOKENS = DailyRollup.input_tokens + DailyRollup.output_tokens + DailyRollup.cach
 
 
 def top_public_this_week(today: date) -> dict | None:
-    """The public profile with the most tokens over the last 7 UTC days, with its daily series."""
+    """The public profile with the most tokens over the last 7 UTC days, with its daily series (trusted days only)."""
     start = today - timedelta(days=6)
     leader = db.session.execute(
         select(User.id, User.username, User.name, User.avatar_digest, safe_sum(TOKENS).label("tokens"),
                safe_sum(DailyRollup.cost_nanos).label("cost"))
         .join(DailyRollup, DailyRollup.user_id == User.id)
-        .where(User.is_public.is_(True), DailyRollup.day >= start, DailyRollup.day <= today)
+        .where(User.is_public.is_(True), DailyRollup.day >= start, DailyRollup.day <= today,
+               trusted(DailyRollup.user_id, DailyRollup.day))
         .group_by(User.id, User.username, User.name, User.avatar_digest)
         .order_by(safe_sum(TOKENS).desc(), User.id).limit(1)
     ).first()
@@ -28,10 +30,11 @@ def top_public_this_week(today: date) -> dict | None:
         return None
     per_day = dict(db.session.execute(
         select(DailyRollup.day, safe_sum(TOKENS)).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start,
-                                                        DailyRollup.day <= today).group_by(DailyRollup.day)
+                                                        DailyRollup.day <= today, trusted(DailyRollup.user_id, DailyRollup.day)).group_by(DailyRollup.day)
     ).all())
     sources = db.session.scalars(
-        select(DailyRollup.source).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start)
+        select(DailyRollup.source).where(DailyRollup.user_id == leader.id, DailyRollup.day >= start, DailyRollup.day <= today,
+               trusted(DailyRollup.user_id, DailyRollup.day))
         .group_by(DailyRollup.source).order_by(safe_sum(TOKENS).desc())
     ).all()
     days = [start + timedelta(days=i) for i in range(7)]

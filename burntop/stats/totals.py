@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from burntop import cache
 from burntop.database import safe_sum
 from burntop.extensions import db
+from burntop.integrity.exclude import trusted
 from burntop.models import DailyRollup, User
 from burntop.models.types import utcnow
 
 
 def compute_global_totals() -> dict:
-    """Sum every rollup: tokens, cost, responses, developers and tools tracked."""
+    """Sum every trusted rollup (days under review are left out): tokens, cost, responses, developers and tools tracked."""
     r = DailyRollup
     row = db.session.execute(select(
         func.coalesce(safe_sum(r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens), 0),
@@ -27,7 +28,7 @@ def compute_global_totals() -> dict:
         func.count(func.distinct(r.user_id)),
         func.count(func.distinct(r.source)),
         func.count(func.distinct(r.model)),
-    )).one()
+    ).where(trusted(r.user_id, r.day))).one()
     users = db.session.scalar(select(func.count()).select_from(User))
     return {
         "totalTokens": int(row[0]), "totalCost": round(int(row[1]) / 1e9, 2), "responses": int(row[2]),

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from burntop.database import checked_add, insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
 from burntop.gamification.evaluate import evaluate_later
+from burntop.integrity.flagging import check_batch
 from burntop.models import CodingSession, DailyRollup, Machine, MachineDay, UsageHour, UsageRecord, User
 from burntop.models.usage import UNKNOWN_MACHINE
 from burntop.models.types import utcnow
@@ -315,6 +316,7 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
             _upsert_hours(hour_deltas(user_id, new_rows))
             machine_days, machines = machine_deltas(user_id, new_rows)
             _upsert_machines(machines, machine_days)
+            check_batch(user_id, new_rows)  # plausibility bounds: flags and days under review (burntop.integrity)
         _upsert_sessions(user_id, tz_name, list(sessions))
         evaluate_later(user_id)
         db.session.commit()

@@ -17,6 +17,7 @@ from burntop import pending
 from burntop.accounts.profile import profile_changed, profile_changing
 from burntop.database import INT64_MAX, insert
 from burntop.extensions import db
+from burntop.integrity.flagging import recheck_user
 from burntop.models import CodingSession, DailyRollup, MachineDay, UsageHour, UsageRecord
 from burntop.sync.ingest import (MACHINE_SUMS, ROLLUP_SUMS, hour_deltas, lock_user, machine_deltas, rollup_deltas,
                                  zone)
@@ -123,6 +124,7 @@ def rebucket_user(user_id: int) -> int:
                                                               for key in sorted(hours)])
             db.session.execute(insert(MachineDay.__table__), [_saturated(machine_days[key], MACHINE_SUMS)
                                                                for key in sorted(machine_days)])
+        recheck_user(user_id)  # days under review move with the records (burntop.integrity)
         pending.done(KIND, user_id)
         db.session.commit()
     except BaseException:

@@ -250,7 +250,9 @@ def populate(user, other, client) -> str:
     token = make_token(user, "laptop")
     sessions = [{"sessionId": f"s-{user.username}", "source": "claude-code", "startedAt": "2025-06-01T11:00:00Z",
                  "endedAt": "2025-06-01T12:30:00Z", "activeSeconds": 3600, "commits": 2, "linesOfCode": 40}]
-    batch = [record(f"req-{user.username}-{i}", sessionId=f"s-{user.username}") for i in range(3)]
+    # The third response holds more prompt tokens than any window: stored, and its day under review.
+    batch = [record(f"req-{user.username}-{i}", sessionId=f"s-{user.username}", inputTokens=5_000_000 if i == 2 else 1000)
+             for i in range(3)]
     response = client.post("/api/sync", json={"records": batch, "sessions": sessions}, headers=auth(token))
     assert response.status_code == 200, response.get_json()
     if db.session.get(Achievement, "first-sync") is None:
