@@ -54,7 +54,7 @@ def profile(username: str):
 @api_bp.get("/users/<username>/stats")
 def stats(username: str):
     user = visible_user_or_abort(username)
-    return _profile_response(user, figures.user_stats(user))
+    return _profile_response(user, figures.user_stats(user, public=not is_owner(user)))
 
 
 def _dashboard(name: str):

@@ -58,8 +58,9 @@ def _profile_changed(sender, user_id: int, **_details) -> None:
     forget_figures(user_id)
 
 
-def user_stats(user: User) -> dict:
-    return cached(user, "stats", lambda: profiles.user_stats(user))
+def user_stats(user: User, public: bool = False) -> dict:
+    """public=True: as anyone but the owner sees them (days under review left out)."""
+    return cached(user, "stats:public" if public else "stats", lambda: profiles.user_stats(user, public))
 
 
 def dashboard_body(user: User, name: str, period_name: str) -> dict:
@@ -69,19 +70,21 @@ def dashboard_body(user: User, name: str, period_name: str) -> dict:
                   lambda: compute(user, resolve(period_name, user.timezone)))
 
 
-def daily_tokens(user: User, start: date, end: date) -> list[tuple[date, int]]:
+def daily_tokens(user: User, start: date, end: date, public: bool = False) -> list[tuple[date, int]]:
     """usage.daily_tokens, memoized (the 365-day heatmap)."""
-    pairs = cached(user, f"daily-tokens:{start.isoformat()}:{end.isoformat()}",
-                   lambda: [[day.isoformat(), tokens] for day, tokens in usage.daily_tokens(user, start, end)])
+    pairs = cached(user, f"daily-tokens:{start.isoformat()}:{end.isoformat()}:{'public' if public else 'own'}",
+                   lambda: [[day.isoformat(), tokens]
+                            for day, tokens in usage.daily_tokens(user, start, end, public)])
     return [(date.fromisoformat(day), tokens) for day, tokens in pairs]
 
 
-def summary(user: User, period_name: str) -> dict:
+def summary(user: User, period_name: str, public: bool = False) -> dict:
     """usage.summary for a named period in the user's zone, memoized."""
-    return cached(user, f"summary:{period_name}", lambda: usage.summary(user, resolve(period_name, user.timezone)))
+    return cached(user, f"summary:{period_name}:{'public' if public else 'own'}",
+                  lambda: usage.summary(user, resolve(period_name, user.timezone), public))
 
 
-def breakdown(user: User, period_name: str, by: str) -> list[dict]:
+def breakdown(user: User, period_name: str, by: str, public: bool = False) -> list[dict]:
     """usage.breakdown for a named period in the user's zone, memoized."""
-    return cached(user, f"breakdown:{by}:{period_name}",
-                  lambda: usage.breakdown(user, resolve(period_name, user.timezone), by))
+    return cached(user, f"breakdown:{by}:{period_name}:{'public' if public else 'own'}",
+                  lambda: usage.breakdown(user, resolve(period_name, user.timezone), by, public=public))

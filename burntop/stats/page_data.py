@@ -53,9 +53,9 @@ def shares(items: list[dict], key: str, limit: int = 5) -> list[dict]:
             for item in items[:limit]]
 
 
-def _heatmap(user: User) -> tuple:
+def _heatmap(user: User, public: bool = False) -> tuple:
     today = local_today(user.timezone)
-    per_day = dict(figures.daily_tokens(user, today - timedelta(days=HEATMAP_DAYS - 1), today))
+    per_day = dict(figures.daily_tokens(user, today - timedelta(days=HEATMAP_DAYS - 1), today, public))
     chart = charts.heatmap(per_day, today, title=f"Tokens per day, last {HEATMAP_DAYS} days ({user.timezone})",
                            time_zone=user.timezone, days=HEATMAP_DAYS)
     return chart, per_day
@@ -90,12 +90,13 @@ def profile_context(person: User, full: bool, owner: bool) -> dict:
                "website_label": website_label}
     if not full:
         return {**context, "og": open_graph(person, False, None)}
-    stats = figures.user_stats(person)
+    public = not owner  # anyone but the owner sees no day under review (burntop.integrity)
+    stats = figures.user_stats(person, public)
     level = rules.level_info(person.xp_centi)
-    heatmap, _ = _heatmap(person)
+    heatmap, _ = _heatmap(person, public)
     totals = {
         "tokens": stats["totalTokens"], "cost": stats["totalCost"], "cache_efficiency": stats["cacheEfficiency"],
-        "active_days": figures.summary(person, "all")["active_days"], "current_streak": stats["currentStreak"],
+        "active_days": figures.summary(person, "all", public)["active_days"], "current_streak": stats["currentStreak"],
         "longest_streak": stats["longestStreak"], "achievements_unlocked": stats["achievementsUnlocked"],
         "achievements_total": stats["achievementsTotal"], "level": level["level"],
     }
@@ -200,12 +201,13 @@ def dashboard_context(user: User, tab: str, period: Period) -> dict:
 
 # ---------------------------------------------------------------- compare
 
-def compare_context(a: User, b: User) -> dict:
+def compare_context(a: User, b: User, viewer_id: int | None = None) -> dict:
     sides = []
     for person in (a, b):
-        stats = figures.user_stats(person)
+        public = person.id != viewer_id  # only the owner's own side includes days under review
+        stats = figures.user_stats(person, public)
         sides.append({"person": person, "stats": stats, "level": rules.level_info(person.xp_centi),
-                      "active_days": figures.summary(person, "all")["active_days"],
+                      "active_days": figures.summary(person, "all", public)["active_days"],
                       "top_models": shares(stats["topModels"], "model")})
     measures = (
         ("Tokens", lambda s: s["stats"]["totalTokens"], fmt.compact),

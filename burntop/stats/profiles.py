@@ -46,14 +46,15 @@ def achievements_unlocked(user: User) -> int:
         AchievementUnlock.user_id == user.id, AchievementUnlock.achievement_id.in_(known))) or 0)
 
 
-def top(user: User, by: str, limit: int = TOP_N) -> list[dict]:
+def top(user: User, by: str, limit: int = TOP_N, public: bool = False) -> list[dict]:
     """spec 000's topModels / topSources entries: {<by>, tokens, percentage}."""
     return [{by: item[by], "tokens": item["tokens"], "percentage": item["percentage"]}
-            for item in usage.breakdown(user, None, by, first_use=False)[:limit]]
+            for item in usage.breakdown(user, None, by, first_use=False, public=public)[:limit]]
 
 
-def user_stats(user: User) -> dict:
-    totals = usage.summary(user, None)
+def user_stats(user: User, public: bool = False) -> dict:
+    """public=True: the figures anyone but the owner sees, without days under review (burntop.integrity)."""
+    totals = usage.summary(user, None, public)
     streak = streaks(user)
     return {
         "totalTokens": totals["tokens"],
@@ -63,6 +64,6 @@ def user_stats(user: User) -> dict:
         "longestStreak": streak["longest"],
         "achievementsUnlocked": achievements_unlocked(user),
         "achievementsTotal": len(catalog.ACHIEVEMENTS),
-        "topModels": top(user, "model"),
-        "topSources": top(user, "source"),
+        "topModels": top(user, "model", public=public),
+        "topSources": top(user, "source", public=public),
     }

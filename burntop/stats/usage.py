@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from burntop.database import safe_sum
 from burntop.extensions import db
+from burntop.integrity.exclude import trusted
 from burntop.models import DailyRollup, UsageHour, User
 from burntop.stats.periods import Period, day_range
 
@@ -43,9 +44,12 @@ def share(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def in_days(user_id: int, start: date | None, end: date | None) -> list:
-    """WHERE conditions for one user's rollups from start to end, both inclusive (None: unbounded)."""
+def in_days(user_id: int, start: date | None, end: date | None, public: bool = False) -> list:
+    """WHERE conditions for one user's rollups from start to end, both inclusive (None: unbounded).
+    public=True: what anyone but the owner may see, so days under review are left out (burntop.integrity)."""
     conditions = [R.user_id == user_id]
+    if public:
+        conditions.append(trusted(R.user_id, R.day))
     if start is not None:
         conditions.append(R.day >= start)
     if end is not None:
@@ -65,22 +69,24 @@ def last_day(period: Period) -> date | None:
     return period.end
 
 
-def in_period(user: User, period: Period | None) -> list:
-    """WHERE conditions for the user's rollups in the period (None: every day)."""
-    return in_days(user.id, period.start, last_day(period)) if period is not None else [R.user_id == user.id]
+def in_period(user: User, period: Period | None, public: bool = False) -> list:
+    """WHERE conditions for the user's rollups in the period (None: every day); public as in in_days."""
+    if period is None:
+        return in_days(user.id, None, None, public)
+    return in_days(user.id, period.start, last_day(period), public)
 
 
 def _total(expression):
     return func.coalesce(safe_sum(expression), 0)
 
 
-def summary(user: User, period: Period | None) -> dict:
+def summary(user: User, period: Period | None, public: bool = False) -> dict:
     """Totals over the period (None: every day): tokens (total and by kind), cost_nanos, records,
     unpriced_records, cache_efficiency (0..1), active_days (local days with at least one record)."""
     row = db.session.execute(select(
         *(_total(R.__table__.c[kind]) for kind in KINDS), _total(R.cost_nanos), _total(R.records),
         _total(R.unpriced_records), func.count(func.distinct(R.day)),
-    ).where(*in_period(user, period))).one()
+    ).where(*in_period(user, period, public))).one()
     values = dict(zip(KINDS, map(int, row[:len(KINDS)])))
     cost, records, unpriced, days = map(int, row[len(KINDS):])
     values.update(
@@ -92,16 +98,16 @@ def summary(user: User, period: Period | None) -> dict:
     return values
 
 
-def daily_totals(user: User, start: date, end: date) -> list[tuple[date, int, int]]:
+def daily_totals(user: User, start: date, end: date, public: bool = False) -> list[tuple[date, int, int]]:
     """(day, tokens, cost_nanos) for every day from start to end inclusive, zero-filled, ascending."""
     found = {day: (int(tokens), int(cost)) for day, tokens, cost in db.session.execute(
-        select(R.day, _total(TOKENS), _total(R.cost_nanos)).where(*in_days(user.id, start, end)).group_by(R.day))}
+        select(R.day, _total(TOKENS), _total(R.cost_nanos)).where(*in_days(user.id, start, end, public)).group_by(R.day))}
     return [(day, *found.get(day, (0, 0))) for day in day_range(start, end)]
 
 
-def daily_tokens(user: User, start: date, end: date) -> list[tuple[date, int]]:
+def daily_tokens(user: User, start: date, end: date, public: bool = False) -> list[tuple[date, int]]:
     """Tokens per local day from start to end inclusive, zero-filled, ascending (heatmap and charts)."""
-    return [(day, tokens) for day, tokens, _ in daily_totals(user, start, end)]
+    return [(day, tokens) for day, tokens, _ in daily_totals(user, start, end, public)]
 
 
 def first_day(user: User) -> date | None:
@@ -109,7 +115,8 @@ def first_day(user: User) -> date | None:
     return db.session.scalar(select(func.min(R.day)).where(R.user_id == user.id))
 
 
-def breakdown(user: User, period: Period | None, by: str = "model", first_use: bool = True) -> list[dict]:
+def breakdown(user: User, period: Period | None, by: str = "model", first_use: bool = True,
+              public: bool = False) -> list[dict]:
     """Usage per model or per source over the period, most tokens first: {<by>: name, tokens, cost_nanos,
     records, percentage (share of the period's tokens, one decimal), and unless first_use=False
     first_used (ISO-8601 UTC of the first record ever with that model or source, whatever the period)
@@ -122,13 +129,13 @@ def breakdown(user: User, period: Period | None, by: str = "model", first_use: b
     rows = db.session.execute(
         select(column, _total(TOKENS), _total(R.cost_nanos), _total(R.records),
                *((func.min(R.first_at), func.min(R.day)) if firsts_here else ()))
-        .where(*in_period(user, period)).group_by(column)).all()
+        .where(*in_period(user, period, public)).group_by(column)).all()
     if firsts_here:
         firsts = {row[0]: (row[4], row[5]) for row in rows}
     elif first_use and rows:
         firsts = {name: (at, day) for name, at, day in db.session.execute(
             select(column, func.min(R.first_at), func.min(R.day)).where(
-                R.user_id == user.id, column.in_([row[0] for row in rows])).group_by(column))}
+                *in_days(user.id, None, None, public), column.in_([row[0] for row in rows])).group_by(column))}
     whole = sum(int(row[1]) for row in rows)
     items = []
     for name, tokens, cost, records, *_ in rows:

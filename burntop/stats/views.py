@@ -62,7 +62,8 @@ def compare(a: str, b: str):
     for person in people:
         if not person.is_public and not can_see_private(seen, person):
             abort(403, f"@{person.username}'s profile is private.")
-    response = make_response(render_template("stats/compare.html", **page_data.compare_context(*people)))
+    context = page_data.compare_context(*people, viewer_id=seen.id if seen else None)
+    response = make_response(render_template("stats/compare.html", **context))
     return _cache(response, all(p.is_public for p in people))
 
 

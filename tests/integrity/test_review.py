@@ -304,3 +304,26 @@ def test_a_decision_is_announced_for_precomputed_public_figures(app, mallory, ad
     finally:
         day_reviewed.disconnect(listener)
     assert heard == [{"user_id": mallory.id, "day": TODAY, "status": "cleared"}]
+
+
+def test_profiles_show_others_no_day_under_review_and_the_owner_everything(client, alice, mallory):
+    stats = client.get("/api/users/mallory/stats").get_json()
+    assert stats["totalTokens"] == 1_100
+    assert client.get("/api/users/mallory/stats", headers=auth(make_token(mallory))).get_json()["totalTokens"] \
+        == FORGED_TOKENS + 1_100
+    # The profile page and compare, signed out then as the owner.
+    page = client.get("/mallory").get_data(as_text=True)
+    assert "1,100 tokens" in page and "5,001,200" not in page and "5M tokens" not in page
+    compare = client.get("/compare/alice/mallory").get_data(as_text=True)
+    assert ">1.1K<" in compare and ">5M<" not in compare
+    sign_in(client, mallory)
+    assert "5,001,200 tokens" in client.get("/mallory").get_data(as_text=True)
+    assert ">5M<" in client.get("/compare/alice/mallory").get_data(as_text=True)
+
+
+def test_the_dashboard_tells_the_owner_which_days_are_under_review(client, alice, mallory):
+    sign_in(client, mallory)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="days-under-review"' in page and "2026-01-08" in page and "context window" in page
+    sign_in(client, alice)
+    assert 'id="days-under-review"' not in client.get("/dashboard").get_data(as_text=True)
