@@ -2,12 +2,13 @@
 from burntop.models.accounts import DeviceGrant, EmailCode
 from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
 from burntop.models.jobs import PendingJob
+from burntop.models.leaderboard import LeaderboardBoard, LeaderboardDirty, LeaderboardEntry
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
 from burntop.models.usage import CodingSession, DailyRollup, UsageHour, UsageRecord
 from burntop.models.users import ApiToken, Avatar, User, UserSession
 
 __all__ = [
     "Achievement", "AchievementUnlock", "Avatar", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession",
-    "DailyRollup", "Follow", "Notification", "PendingJob", "Referral", "ReferralClick", "UsageHour", "UsageRecord",
+    "DailyRollup", "Follow", "LeaderboardBoard", "LeaderboardDirty", "LeaderboardEntry", "Notification", "PendingJob", "Referral", "ReferralClick", "UsageHour", "UsageRecord",
     "User", "UserSession", "XpEvent",
 ]
