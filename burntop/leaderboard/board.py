@@ -34,7 +34,7 @@ class Result:
     query: Query
     key: rules.BoardKey
     page: read.Page
-    viewer_entry: tuple[int, int, int | None] | None
+    viewer_entry: tuple[int, int] | None
     computed_at: object
     size: int
 

@@ -169,7 +169,7 @@ def _scored(kind: str, now: datetime, values: list[str] | None):
     if values is not None:
         rollups = (select(rollups).where(_filter_value(kind, rollups).in_(values))).subquery("chosen")
     uw = user_windows(now)
-    scored = union_all(*_usage_scores(kind, rollups, uw), *_streak_scores(kind, rollups, uw)).subquery("scored")
+    scored = union_all(*_usage_scores(kind, rollups, uw), *_streak_scores(kind, rollups, uw)).cte("scored")
     columns = [scored.c.type, scored.c.period, scored.c.user_id, scored.c.score, scored.c.tb]
     if kind:
         return select(*columns, literal(kind, String).label("kind"), scored.c.fv).subquery("boards_scored")
@@ -189,7 +189,7 @@ def _board_specs(kind: str, values: list[str]) -> list[dict]:
             for kind_, value in ([("", "")] + [("region", r) for r in rules.REGIONS] if kind == ""
                                  else [(kind, v) for v in values]):
                 specs.append({"type": board_type, "period": period, "filter_kind": kind_, "filter_value": value,
-                              "generation": 0, "size": 0})
+                              "generation": 0, "baseline_generation": 0, "size": 0})
     return specs
 
 
@@ -251,32 +251,29 @@ def _write_entries(kind: str, ids: list[int], now: datetime, values: list[str] |
     boards = LeaderboardBoard.__table__
     entries = LeaderboardEntry.__table__
     s = _scored(kind, now, values)
-    ranked = (select(boards.c.id.label("board_id"), (boards.c.generation + 1).label("gen"),
-                     boards.c.baseline_at, s.c.user_id, s.c.score,
-                     func.row_number().over(partition_by=boards.c.id,
-                                            order_by=(s.c.score.desc(), s.c.tb.desc(), s.c.user_id)).label("rank"))
+    rank = func.row_number().over(partition_by=boards.c.id, order_by=(s.c.score.desc(), s.c.tb.desc(), s.c.user_id))
+    source = (select(boards.c.id, boards.c.generation + 1, rank, s.c.user_id, s.c.score)
               .join_from(s, boards, and_(boards.c.type == s.c.type, boards.c.period == s.c.period,
                                          boards.c.filter_kind == s.c.kind, boards.c.filter_value == s.c.fv))
-              .where(boards.c.id.in_(ids)).subquery("ranked"))
-    old = entries.alias("old")
-    rotate = or_(ranked.c.baseline_at.is_(None), ranked.c.baseline_at < literal(now - BASELINE_EVERY, UTCDateTime))
-    source = (select(ranked.c.board_id, ranked.c.gen, ranked.c.rank, ranked.c.user_id, ranked.c.score,
-                     case((rotate, old.c.rank), else_=old.c.baseline_rank))
-              .join_from(ranked, old, and_(old.c.board_id == ranked.c.board_id, old.c.generation == ranked.c.gen - 1,
-                                           old.c.user_id == ranked.c.user_id), isouter=True))
-    db.session.execute(entries.insert().from_select(
-        ["board_id", "generation", "rank", "user_id", "score", "baseline_rank"], source))
+              .where(boards.c.id.in_(ids)))
+    db.session.execute(entries.insert().from_select(["board_id", "generation", "rank", "user_id", "score"], source))
 
 
 def _finish(ids: list[int], now: datetime) -> None:
-    """Make the new generation current and drop the old one, in the transaction that wrote it."""
+    """Make the new generation current; keep it, and the baseline generation trends compare with (rotated
+    to the previous generation once it is a day old); delete the rest, in the transaction that wrote it."""
     boards = LeaderboardBoard.__table__
     entries = LeaderboardEntry.__table__
-    size = (select(func.count()).where(entries.c.board_id == boards.c.id,
-                                       entries.c.generation == boards.c.generation + 1).scalar_subquery())
+    sizes = dict(db.session.execute(
+        select(entries.c.board_id, func.count()).join(boards, and_(boards.c.id == entries.c.board_id,
+                                                                   entries.c.generation == boards.c.generation + 1))
+        .where(entries.c.board_id.in_(ids)).group_by(entries.c.board_id)).all())
     rotate = or_(boards.c.baseline_at.is_(None), boards.c.baseline_at < now - BASELINE_EVERY)
     db.session.execute(update(boards).where(boards.c.id.in_(ids)).values(
-        size=size, generation=boards.c.generation + 1, computed_at=now,
+        size=case(*((boards.c.id == board_id, size) for board_id, size in sizes.items()), else_=0) if sizes else 0,
+        generation=boards.c.generation + 1, computed_at=now,
+        baseline_generation=case((rotate, boards.c.generation), else_=boards.c.baseline_generation),
         baseline_at=case((rotate, literal(now, UTCDateTime)), else_=boards.c.baseline_at)))
-    current = select(boards.c.generation).where(boards.c.id == entries.c.board_id).scalar_subquery()
-    db.session.execute(delete(entries).where(entries.c.board_id.in_(ids), entries.c.generation < current))
+    keep = select(boards.c.id).where(boards.c.id == entries.c.board_id, or_(
+        boards.c.generation == entries.c.generation, boards.c.baseline_generation == entries.c.generation))
+    db.session.execute(delete(entries).where(entries.c.board_id.in_(ids), ~keep.exists()))

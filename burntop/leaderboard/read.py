@@ -44,24 +44,30 @@ class Page:
     has_more: bool
 
 
-def _columns(e, rank):
+E = LeaderboardEntry.__table__
+BASE = LeaderboardEntry.__table__.alias("base")
+B = LeaderboardBoard.__table__
+
+
+def _columns(rank):
     return (rank.label("rank"), User.id, User.username, User.name, User.image, User.avatar_digest, User.level,
-            e.c.score, e.c.baseline_rank, e.c.rank.label("board_rank"))
+            E.c.score, BASE.c.rank.label("baseline_rank"), E.c.rank.label("board_rank"))
 
 
-def _current(board_id: int):
-    """The board's current entries (one statement reads the generation and its rows together)."""
-    e = LeaderboardEntry.__table__
-    b = LeaderboardBoard.__table__
-    return e, and_(e.c.board_id == board_id, e.c.board_id == b.c.id, e.c.generation == b.c.generation)
+def _rows(board_id: int):
+    """The board's current entries with their listed users and baseline ranks, in one statement (so the
+    generation and its rows are read together)."""
+    return (select().select_from(E)
+            .join(B, and_(B.c.id == E.c.board_id, E.c.generation == B.c.generation))
+            .join(User, User.id == E.c.user_id)
+            .join(BASE, and_(BASE.c.board_id == E.c.board_id, BASE.c.generation == B.c.baseline_generation,
+                             BASE.c.user_id == E.c.user_id), isouter=True)
+            .where(E.c.board_id == board_id, compute.listed_users()))
 
 
 def page(board_id: int, cursor: int, limit: int) -> Page:
-    e, current = _current(board_id)
-    rows = db.session.execute(
-        select(*_columns(e, e.c.rank)).select_from(e).join(LeaderboardBoard.__table__, current)
-        .join(User, User.id == e.c.user_id).where(e.c.rank >= cursor, compute.listed_users())
-        .order_by(e.c.rank).limit(limit + 1)).all()
+    rows = db.session.execute(_rows(board_id).add_columns(*_columns(E.c.rank)).where(E.c.rank >= cursor)
+                              .order_by(E.c.rank).limit(limit + 1)).all()
     return _page([Row(*row) for row in rows], limit)
 
 
@@ -71,27 +77,18 @@ def _page(rows: list[Row], limit: int) -> Page:
     return Page(rows, rows[-1].rank + 1 if more and rows else None, more)
 
 
-def user_entry(board_id: int, user_id: int) -> tuple[int, int, int | None] | None:
-    """(rank, score, baseline rank) of one user on a board, wherever they are; None if not on it."""
-    e, current = _current(board_id)
-    row = db.session.execute(select(e.c.rank, e.c.score, e.c.baseline_rank).select_from(e)
-                             .join(LeaderboardBoard.__table__, current).where(e.c.user_id == user_id)).first()
+def user_entry(board_id: int, user_id: int) -> tuple[int, int] | None:
+    """(rank, score) of one user on a board, wherever they are; None if not listed on it."""
+    row = db.session.execute(_rows(board_id).add_columns(E.c.rank, E.c.score).where(E.c.user_id == user_id)).first()
     return tuple(row) if row else None
-
-
-def _circle(viewer_id: int):
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == "accepted")
-    return or_(LeaderboardEntry.__table__.c.user_id == viewer_id,
-               LeaderboardEntry.__table__.c.user_id.in_(followed))
 
 
 def _friends(board_id: int, viewer_id: int):
     """The viewer and the people they follow (accepted), re-ranked in the global board's order."""
-    e, current = _current(board_id)
-    rank = func.row_number().over(order_by=e.c.rank)
-    return (select(*_columns(e, rank)).select_from(e).join(LeaderboardBoard.__table__, current)
-            .join(User, User.id == e.c.user_id).where(_circle(viewer_id), compute.listed_users())
-            .subquery("friends"))
+    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == "accepted")
+    rank = func.row_number().over(order_by=E.c.rank)
+    return (_rows(board_id).add_columns(*_columns(rank))
+            .where(or_(E.c.user_id == viewer_id, E.c.user_id.in_(followed))).subquery("friends"))
 
 
 def friends_page(board_id: int, viewer_id: int, cursor: int, limit: int) -> Page:
@@ -100,7 +97,7 @@ def friends_page(board_id: int, viewer_id: int, cursor: int, limit: int) -> Page
     return _page([Row(*row) for row in rows], limit)
 
 
-def friends_entry(board_id: int, viewer_id: int) -> tuple[int, int, int | None] | None:
+def friends_entry(board_id: int, viewer_id: int) -> tuple[int, int] | None:
     f = _friends(board_id, viewer_id)
-    row = db.session.execute(select(f.c.rank, f.c.score, f.c.baseline_rank).where(f.c.id == viewer_id)).first()
+    row = db.session.execute(select(f.c.rank, f.c.score).where(f.c.id == viewer_id)).first()
     return tuple(row) if row else None

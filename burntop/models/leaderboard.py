@@ -13,8 +13,8 @@ from burntop.models.types import UTCDateTime, utcnow
 class LeaderboardBoard(db.Model):
     """One board; its ranks are the entries of its current `generation`.
 
-    A refresh writes generation + 1, then moves `generation` and deletes the older one in the same
-    transaction, so a reader (one statement joining board and entries) always sees one whole ranking.
+    A refresh writes generation + 1, then moves `generation` and deletes older ones (but the baseline) in
+    the same transaction, so a reader (one statement joining board and entries) sees one whole ranking.
     """
 
     __tablename__ = "leaderboard_boards"
@@ -28,7 +28,9 @@ class LeaderboardBoard(db.Model):
     generation: Mapped[int] = mapped_column(Integer, default=0)          # 0: never computed
     size: Mapped[int] = mapped_column(Integer, default=0)                # entries in the generation
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)    # when the data it ranks was read
-    baseline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)    # ranks trends are measured against
+    # Trend marks compare with the ranks of `baseline_generation` (kept, not deleted), about a day old.
+    baseline_generation: Mapped[int] = mapped_column(Integer, default=0)
+    baseline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # on-demand boards: kept while read
 
 
@@ -44,7 +46,6 @@ class LeaderboardEntry(db.Model):
     rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(BigInteger)
-    baseline_rank: Mapped[int | None] = mapped_column(Integer)  # the rank about a day ago (trend mark)
 
 
 class LeaderboardDirty(db.Model):

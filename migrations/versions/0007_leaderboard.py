@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('generation', sa.Integer(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('baseline_generation', sa.Integer(), nullable=False),
     sa.Column('baseline_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_read_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leaderboard_boards')),
@@ -43,7 +44,6 @@ def upgrade():
     sa.Column('rank', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.BigInteger(), nullable=False),
-    sa.Column('baseline_rank', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['board_id'], ['leaderboard_boards.id'],
                             name=op.f('fk_leaderboard_entries_board_id_leaderboard_boards'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('board_id', 'generation', 'rank', name=op.f('pk_leaderboard_entries'))
