@@ -19,8 +19,8 @@ import zlib
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import (BigInteger, Date, Integer, String, and_, case, cast, delete, func, literal, or_, select,
-                        union_all, update)
+from sqlalchemy import (BigInteger, Date, Float, Integer, String, and_, case, cast, delete, func, literal, or_, select,
+                        text, union_all, update)
 
 from burntop.database import insert
 from burntop.extensions import db
@@ -87,67 +87,92 @@ def user_windows(now: datetime):
                _by_zone(groups, lambda w: w.previous_end, tz).label("prev_end")]
     columns += [_by_zone(groups, lambda w, p=p: w.starts[p], tz).label(f"s_{p}")
                 for p in rules.BOARD_PERIODS if p != "all"]
-    return select(*columns).where(listed_users()).subquery("uw")
+    # OFFSET 0 keeps the planner from inlining the CASEs into every aggregate's condition (x27 per row).
+    return select(*columns).where(listed_users()).offset(0).subquery("uw")
 
 
 def _filter_value(kind: str, r):
     return {"": literal("", String), "tool": r.c.source, "model": r.c.model}[kind]
 
 
-def _usage_scores(kind: str, r, uw):
-    """Per (user, filter value): one pass over the rollups summing every period at once, then one
-    SELECT per (type, period) giving (type, period, kind, value, user, score, tie-break)."""
+def _aggregate(kind: str, r, uw):
+    """Per (user, filter value): every period's sums in one pass over the rollups.
+
+    Two levels so that no count(DISTINCT) is needed: first per (user, value, model) with the last day the
+    model was priced, then per (user, value), counting the models whose last priced day is in a window."""
     tokens = r.c.input_tokens + r.c.output_tokens + r.c.cache_creation_tokens + r.c.cache_read_tokens
     prompt = r.c.input_tokens + r.c.cache_creation_tokens + r.c.cache_read_tokens
     priced = r.c.unpriced_records < r.c.records
     fv = _filter_value(kind, r)
+    upper = r.c.day <= uw.c.today
 
     def within(period):
-        upper = r.c.day <= uw.c.today
         return upper if period == "all" else and_(r.c.day >= uw.c[f"s_{period}"], upper)
 
-    def total(condition, value):
-        return cast(func.sum(case((condition, value), else_=0)), BigInteger)
+    fast = _dialect() == "postgresql"
 
-    columns = []
+    def total(condition, value):
+        # FILTER skips the addition on rows outside the window (most rows are old): cheaper than CASE.
+        # PostgreSQL sums bigint into numeric, 5x slower than float8, which is exact to 2**53 (9e15
+        # tokens per person and window): the sums here are ranks' scores, not the money figures.
+        return func.coalesce(func.sum(cast(value, Float) if fast else value).filter(condition), 0)
+
+    sums = {}
     for p in rules.BOARD_PERIODS:
         inside = within(p)
-        columns += [total(inside, tokens).label(f"tok_{p}"), total(inside, r.c.reasoning_tokens).label(f"rsn_{p}"),
-                    total(inside, r.c.cache_read_tokens).label(f"cr_{p}"), total(inside, prompt).label(f"pr_{p}"),
-                    func.count(func.distinct(case((and_(inside, priced), r.c.model)))).label(f"mdl_{p}"),
-                    func.count(func.distinct(case((inside, r.c.day)))).label(f"days_{p}")]
-    columns.append(total(r.c.day.between(uw.c.prev_start, uw.c.prev_end), tokens).label("prev"))
-    agg = (select(r.c.user_id, fv.label("fv"), uw.c.region, *columns)
-           .join_from(r, uw, uw.c.user_id == r.c.user_id)
-           .group_by(r.c.user_id, fv, uw.c.region).cte("agg"))
+        sums |= {f"tok_{p}": total(inside, tokens), f"out_{p}": total(inside, r.c.output_tokens),
+                 f"rsn_{p}": total(inside, r.c.reasoning_tokens), f"cr_{p}": total(inside, r.c.cache_read_tokens),
+                 f"pr_{p}": total(inside, prompt)}
+    sums["prev"] = total(r.c.day.between(uw.c.prev_start, uw.c.prev_end), tokens)
+    starts = [func.max(uw.c[f"s_{p}"]).label(f"s_{p}") for p in rules.BOARD_PERIODS if p != "all"]
+    per_model = (select(r.c.user_id, fv.label("fv"), uw.c.region, *(v.label(k) for k, v in sums.items()), *starts,
+                        func.max(case((and_(priced, upper), r.c.day))).label("priced_day"),
+                        func.max(case((upper, r.c.day))).label("last_day"),
+                        func.max(uw.c.yesterday).label("yesterday"), func.max(uw.c.today).label("today"))
+                 .join_from(r, uw, uw.c.user_id == r.c.user_id)
+                 .group_by(r.c.user_id, fv, uw.c.region, r.c.model).subquery("per_model"))
+    m = per_model.c
+    models = [func.count(case((m.priced_day >= m[f"s_{p}"] if p != "all" else m.priced_day.isnot(None), 1)))
+              .label(f"mdl_{p}") for p in rules.BOARD_PERIODS]
+    return (select(m.user_id, m.fv, m.region, *(cast(func.sum(m[k]), BigInteger).label(k) for k in sums), *models,
+                   func.max(m.last_day).label("last_day"), func.max(m.yesterday).label("yesterday"),
+                   func.max(m.today).label("today"))
+            .group_by(m.user_id, m.fv, m.region).cte("agg"))
 
+
+def _usage_scores(agg):
+    """One SELECT per (type, period): (type, period, user, value, region, score, tie-break)."""
     def row(board_type, period, score, tie_break, where):
         return select(literal(board_type, String).label("type"), literal(period, String).label("period"),
                       agg.c.user_id, agg.c.fv, agg.c.region, cast(score, BigInteger).label("score"),
                       cast(tie_break, BigInteger).label("tb")).where(where)
 
     selects = []
+    c = agg.c
     for p in rules.BOARD_PERIODS:
-        c = agg.c
         selects += [
-            row("global", p, c[f"tok_{p}"], c[f"days_{p}"], c[f"tok_{p}"] > 0),
+            row("global", p, c[f"tok_{p}"], c[f"out_{p}"], c[f"tok_{p}"] > 0),
             row("diverse", p, c[f"mdl_{p}"], c[f"tok_{p}"], c[f"mdl_{p}"] > 0),
             row("efficient", p, c[f"cr_{p}"] * rules.EFFICIENT_SCALE // c[f"pr_{p}"], c[f"pr_{p}"],
                 c[f"pr_{p}"] >= rules.EFFICIENT_MIN_PROMPT_TOKENS),
             row("reasoning", p, c[f"rsn_{p}"], c[f"tok_{p}"], c[f"rsn_{p}"] > 0),
         ]
-    c = agg.c
     selects.append(row("rising", "7d", (c.tok_7d - c.prev) * rules.RISING_SCALE // c.prev, c.tok_7d,
                        and_(c.prev >= rules.RISING_MIN_PREVIOUS_TOKENS, c.tok_7d > c.prev)))
     return selects
 
 
-def _streak_scores(kind: str, r, uw):
+def _streak_scores(kind: str, r, agg):
     """Current usage streak per (user, filter value): consecutive local days, alive while the last one is
-    today or yesterday; gaps and islands (day number minus row number is constant along a run)."""
+    today or yesterday; gaps and islands (day number minus row number is constant along a run), over the
+    days of those whose last active day is today or yesterday only."""
     fv = _filter_value(kind, r)
-    days = (select(r.c.user_id, fv.label("fv"), uw.c.region, uw.c.yesterday, r.c.day)
-            .join_from(r, uw, uw.c.user_id == r.c.user_id).where(r.c.day <= uw.c.today).distinct().subquery("days"))
+    alive = select(agg.c.user_id, agg.c.fv, agg.c.region, agg.c.yesterday, agg.c.today).where(
+        agg.c.last_day >= agg.c.yesterday).subquery("alive")
+    days = (select(r.c.user_id, alive.c.fv, alive.c.region, alive.c.yesterday, r.c.day)
+            .join_from(r, alive, and_(alive.c.user_id == r.c.user_id, alive.c.fv == fv))
+            .where(r.c.day <= alive.c.today)
+            .distinct().subquery("days"))
     islands = select(days, (_day_number(days.c.day) - func.row_number().over(
         partition_by=(days.c.user_id, days.c.fv), order_by=days.c.day)).label("grp")).subquery("islands")
     runs = (select(islands.c.user_id, islands.c.fv, islands.c.region, islands.c.yesterday,
@@ -168,8 +193,8 @@ def _scored(kind: str, now: datetime, values: list[str] | None):
     rollups = counted_rollups()
     if values is not None:
         rollups = (select(rollups).where(_filter_value(kind, rollups).in_(values))).subquery("chosen")
-    uw = user_windows(now)
-    scored = union_all(*_usage_scores(kind, rollups, uw), *_streak_scores(kind, rollups, uw)).cte("scored")
+    agg = _aggregate(kind, rollups, user_windows(now))
+    scored = union_all(*_usage_scores(agg), *_streak_scores(kind, rollups, agg)).cte("scored")
     columns = [scored.c.type, scored.c.period, scored.c.user_id, scored.c.score, scored.c.tb]
     if kind:
         return select(*columns, literal(kind, String).label("kind"), scored.c.fv).subquery("boards_scored")
@@ -209,6 +234,11 @@ def _lock(kind: str) -> None:
     """One refresh of a family at a time (PostgreSQL advisory lock; SQLite's write lock does it there)."""
     if _dialect() == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(f"leaderboard:{kind}".encode()))))
+        # JIT compiling these wide aggregates costs more than it saves (measured: ~1.5 s per statement).
+        # and parallel workers spend more combining numeric partial sums than they save on a busy machine.
+        db.session.execute(text("SET LOCAL jit = off"))
+        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))  # rank sorts in memory, not on disk
 
 
 def compute_family(kind: str, values: list[str] | None = None, now: datetime | None = None) -> dict:

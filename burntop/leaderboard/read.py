@@ -49,25 +49,32 @@ BASE = LeaderboardEntry.__table__.alias("base")
 B = LeaderboardBoard.__table__
 
 
-def _columns(rank):
-    return (rank.label("rank"), User.id, User.username, User.name, User.image, User.avatar_digest, User.level,
-            E.c.score, BASE.c.rank.label("baseline_rank"), E.c.rank.label("board_rank"))
+def _generation(board_id: int, column=B.c.generation):
+    return select(column).where(B.c.id == board_id).scalar_subquery()
 
 
-def _rows(board_id: int):
-    """The board's current entries with their listed users and baseline ranks, in one statement (so the
-    generation and its rows are read together)."""
-    return (select().select_from(E)
-            .join(B, and_(B.c.id == E.c.board_id, E.c.generation == B.c.generation))
-            .join(User, User.id == E.c.user_id)
-            .join(BASE, and_(BASE.c.board_id == E.c.board_id, BASE.c.generation == B.c.baseline_generation,
-                             BASE.c.user_id == E.c.user_id), isouter=True)
-            .where(E.c.board_id == board_id, compute.listed_users()))
+def _current(board_id: int):
+    """Conditions for a board's current entries: the generation is read in the same statement."""
+    return and_(E.c.board_id == board_id, E.c.generation == _generation(board_id))
+
+
+def _listed(entries, board_id: int, rank):
+    """Entries joined to their listed users and their baseline ranks, as Row columns."""
+    return (select(rank.label("rank"), User.id, User.username, User.name, User.image, User.avatar_digest, User.level,
+                   entries.c.score, BASE.c.rank.label("baseline_rank"), entries.c.rank.label("board_rank"))
+            .select_from(entries).join(User, User.id == entries.c.user_id)
+            .join(BASE, and_(BASE.c.board_id == board_id,
+                             BASE.c.generation == _generation(board_id, B.c.baseline_generation),
+                             BASE.c.user_id == entries.c.user_id), isouter=True)
+            .where(compute.listed_users()))
 
 
 def page(board_id: int, cursor: int, limit: int) -> Page:
-    rows = db.session.execute(_rows(board_id).add_columns(*_columns(E.c.rank)).where(E.c.rank >= cursor)
-                              .order_by(E.c.rank).limit(limit + 1)).all()
+    """Up to `limit` rows from rank `cursor`: an index range on (board, generation, rank) that stops early,
+    then the users of those rows only."""
+    window = (select(E).where(_current(board_id), E.c.rank >= cursor).order_by(E.c.rank).limit(limit + 1)
+              .subquery("window"))
+    rows = db.session.execute(_listed(window, board_id, window.c.rank).order_by(window.c.rank)).all()
     return _page([Row(*row) for row in rows], limit)
 
 
@@ -79,16 +86,16 @@ def _page(rows: list[Row], limit: int) -> Page:
 
 def user_entry(board_id: int, user_id: int) -> tuple[int, int] | None:
     """(rank, score) of one user on a board, wherever they are; None if not listed on it."""
-    row = db.session.execute(_rows(board_id).add_columns(E.c.rank, E.c.score).where(E.c.user_id == user_id)).first()
+    row = db.session.execute(select(E.c.rank, E.c.score).join(User, User.id == E.c.user_id).where(
+        _current(board_id), E.c.user_id == user_id, compute.listed_users())).first()
     return tuple(row) if row else None
 
 
 def _friends(board_id: int, viewer_id: int):
     """The viewer and the people they follow (accepted), re-ranked in the global board's order."""
     followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == "accepted")
-    rank = func.row_number().over(order_by=E.c.rank)
-    return (_rows(board_id).add_columns(*_columns(rank))
-            .where(or_(E.c.user_id == viewer_id, E.c.user_id.in_(followed))).subquery("friends"))
+    circle = select(E).where(_current(board_id), or_(E.c.user_id == viewer_id, E.c.user_id.in_(followed))).subquery()
+    return _listed(circle, board_id, func.row_number().over(order_by=circle.c.rank)).subquery("friends")
 
 
 def friends_page(board_id: int, viewer_id: int, cursor: int, limit: int) -> Page:

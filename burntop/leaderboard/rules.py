@@ -40,7 +40,7 @@ EFFICIENT_SCALE = 1_000_000
 RISING_SCALE = 10_000
 
 TIE_BREAKS = {
-    "global": "more active days in the window",
+    "global": "more output tokens in the window",
     "diverse": "more tokens in the window",
     "efficient": "more prompt tokens (input, cache writes and reads) in the window",
     "reasoning": "more tokens in the window",

@@ -24,7 +24,7 @@ from burntop.accounts.profile import account_deleted, profile_changed
 from burntop.database import insert
 from burntop.extensions import db
 from burntop.leaderboard import compute, rules
-from burntop.models import LeaderboardBoard, LeaderboardDirty
+from burntop.models import LeaderboardBoard, LeaderboardDirty, LeaderboardEntry
 from burntop.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -111,8 +111,10 @@ def refresh_due(now: datetime | None = None) -> dict:
     for kind, values in due_families(now).items():
         done[kind or "all"] = compute.compute_family(kind, values)
     b = LeaderboardBoard.__table__
-    dropped = db.session.execute(delete(b).where(b.c.filter_kind == "model", or_(
-        b.c.last_read_at.is_(None), b.c.last_read_at < now - MODEL_DROP_AFTER))).rowcount
+    unread = select(b.c.id).where(b.c.filter_kind == "model", or_(b.c.last_read_at.is_(None),
+                                                                   b.c.last_read_at < now - MODEL_DROP_AFTER))
+    db.session.execute(delete(LeaderboardEntry.__table__).where(LeaderboardEntry.board_id.in_(unread)))
+    dropped = db.session.execute(delete(b).where(b.c.id.in_(unread))).rowcount
     db.session.execute(delete(LeaderboardDirty.__table__).where(LeaderboardDirty.dirty_at < now - 2 * MAX_AGE))
     db.session.commit()
     done["dropped"] = dropped

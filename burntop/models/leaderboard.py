@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from burntop.extensions import db
@@ -35,13 +35,14 @@ class LeaderboardBoard(db.Model):
 
 
 class LeaderboardEntry(db.Model):
-    """A rank on a board. No foreign key to users: a snapshot is derived data, and readers join users
-    (a deleted or newly private user drops out at once, the next refresh closes the gap)."""
+    """A rank on a board. No foreign keys: a snapshot is derived data written in bulk (a foreign-key check
+    per row doubled the refresh time), readers join users (a deleted or newly private user drops out at once,
+    the next refresh closes the gap), and burntop.leaderboard.snapshots deletes a board's entries with it."""
 
     __tablename__ = "leaderboard_entries"
     __table_args__ = (Index("ix_leaderboard_entries_board_user", "board_id", "generation", "user_id"),)
 
-    board_id: Mapped[int] = mapped_column(ForeignKey("leaderboard_boards.id", ondelete="CASCADE"), primary_key=True)
+    board_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     generation: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     rank: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(Integer)

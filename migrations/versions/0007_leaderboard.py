@@ -44,8 +44,6 @@ def upgrade():
     sa.Column('rank', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['board_id'], ['leaderboard_boards.id'],
-                            name=op.f('fk_leaderboard_entries_board_id_leaderboard_boards'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('board_id', 'generation', 'rank', name=op.f('pk_leaderboard_entries'))
     )
     with op.batch_alter_table('leaderboard_entries', schema=None) as batch_op:

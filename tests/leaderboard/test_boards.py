@@ -44,8 +44,8 @@ def test_tokens_rank_with_the_documented_tie_break(app):
     a, b, c, d = (make_user(n) for n in ("ann", "bea", "cal", "dan"))
     rollup(a, TODAY, input_tokens=1000)
     rollup(b, TODAY, input_tokens=600)
-    rollup(b, TODAY - timedelta(days=1), input_tokens=400)  # same total, one more active day
-    rollup(c, TODAY, input_tokens=1000)                       # same total and days as ann, later account
+    rollup(b, TODAY - timedelta(days=1), input_tokens=300, output_tokens=100)  # same total, more output
+    rollup(c, TODAY, input_tokens=1000)                       # same total and output as ann, later account
     rollup(d, TODAY, output_tokens=300, cache_creation_tokens=200, cache_read_tokens=1500)
     refresh()
     assert ranks("global") == [("dan", 2000), ("bea", 1000), ("ann", 1000), ("cal", 1000)]
