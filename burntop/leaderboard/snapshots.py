@@ -95,8 +95,13 @@ def due_families(now: datetime | None = None) -> dict[str, list[str] | None]:
         family = "tool" if board.filter_kind == "tool" else ""
         if family not in due and _stale(board, dirty, now):
             due[family] = None
-    if "tool" not in due and not any(board.filter_kind == "tool" for board in core):
+    tools = [board for board in core if board.filter_kind == "tool"]
+    if "tool" not in due and not tools:
         due["tool"] = None  # never computed: find the tools
+    if "tool" not in due:  # a tool synced for the first time has no board yet
+        known, oldest = {b.filter_value for b in tools}, min(b.computed_at or now for b in tools)
+        if any(scope.startswith("tool:") and scope[5:] not in known and at >= oldest for scope, at in dirty.items()):
+            due["tool"] = None
     read = db.session.scalars(select(b).where(b.filter_kind == "model", b.last_read_at >= now - MODEL_READ_WITHIN)).all()
     models = sorted({board.filter_value for board in read if _stale(board, dirty, now)})
     if models:
