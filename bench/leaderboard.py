@@ -7,7 +7,7 @@ Prints figures; it is not a test. Each size gets a fresh database (burntop_bench
 their daily rollups are generated directly in bulk SQL (the rollups a sync would have written for about
 --records usage records in all, spread so that the records column sums to that; no raw usage_records are
 generated, since boards never read them). Zones: 8 (UTC-8 to UTC+10); regions: all six plus none; 10% of
-profiles private, 1% demo. Requests go through the Flask test client in this process (the app's own
+profiles private, 1% demo. Redis as in production (no request refreshes a board). Requests go through the Flask test client in this process (the app's own
 time: routing, auth, SQL, JSON), after one warm-up request per board; p95 over --repeat requests.
 Targets (issue 12): p95 <= 50 ms everywhere, full refresh <= 60 s, read cost flat from 10k to 100k users.
 """
@@ -156,6 +156,8 @@ def measure(app, users: int, records: int, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
+                        help="as in production: requests never refresh a board themselves")
     parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--records", type=int, default=20_000_000, help="records at the largest size")
     parser.add_argument("--repeat", type=int, default=15)
@@ -164,7 +166,7 @@ def main() -> None:
     for users in args.users:
         url = fresh_database(args.database_url)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "REDIS_URL": None, "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+                          "REDIS_URL": args.redis_url, "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
                           "LOG_LEVEL": "WARNING"})
         with app.app_context():
             from flask_migrate import upgrade
