@@ -47,4 +47,5 @@ def leaderboard():
         "computedAt": result.computed_at.isoformat().replace("+00:00", "Z") if result.computed_at else None,
     })
     response.headers["Cache-Control"] = "private, no-store" if viewer else "public, max-age=30"
+    response.vary.update(("Cookie", "Authorization", "X-API-Key"))
     return response

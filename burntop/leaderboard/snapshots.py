@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select
 
+from burntop import cache
 from burntop.accounts.profile import account_deleted, profile_changed
 from burntop.database import insert
 from burntop.extensions import db
@@ -138,9 +140,19 @@ def _find(key: rules.BoardKey) -> LeaderboardBoard | None:
 
 
 def _model_known(model: str) -> bool:
-    r = compute.counted_rollups()
-    return db.session.scalar(select(func.count()).select_from(
-        select(r.c.model).where(r.c.model == model).limit(1).subquery())) > 0
+    """Whether a model board is worth creating: the model is in the price table (no query), or someone
+    listed used it (a scan of the rollups, whose answer is cached for 10 minutes per name)."""
+    from burntop.pricing import default_table
+
+    if default_table().lookup(model) is not None:
+        return True
+
+    def used() -> bool:
+        r = compute.counted_rollups()
+        return db.session.scalar(select(func.count()).select_from(
+            select(r.c.model).where(r.c.model == model).limit(1).subquery())) > 0
+
+    return bool(cache.cached(f"leaderboard-model-used:{hashlib.sha256(model.encode()).hexdigest()[:32]}", used, 600))
 
 
 def _tools_computed() -> bool:
