@@ -150,7 +150,27 @@ def measure(app, users: int, records: int, repeat: int) -> dict:
     ms, body = timed(client, f"/api/leaderboard?type=global&period=all&cursor={target - 50}&limit=100", headers,
                      repeat)
     figures["deep_page"] = (ms, body["entries"][0]["rank"] if body["entries"] else None)
+    figures["buffers"] = read_buffers(board.id, target, viewer_id)
     return figures
+
+
+def read_buffers(board_id: int, target: int, viewer_id: int) -> dict:
+    """Database pages each read touches (EXPLAIN BUFFERS): the read cost, whatever the machine's load."""
+    from burntop.leaderboard import read
+
+    captured: dict[str, int] = {}
+
+    def explain(name, statement):
+        compiled = statement.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+        plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled), compiled.params).scalar()
+        top = plan[0]["Plan"]
+        captured[name] = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+
+    explain("first page", read.page_statement(board_id, 1, 101))
+    explain(f"page at rank {target - 50}", read.page_statement(board_id, target - 50, 101))
+    explain("userEntry", read.entry_statement(board_id, viewer_id))
+    return captured
 
 
 def main() -> None:
@@ -194,6 +214,7 @@ def main() -> None:
         print(f"userEntry of the user ranked {entry['rank'] if entry else '?'}: p95 {ms:.1f} ms")
         ms, first = f["deep_page"]
         print(f"page from rank {first}: p95 {ms:.1f} ms")
+        print("database pages touched per read: " + ", ".join(f"{k} {v}" for k, v in f["buffers"].items()))
     if len(results) > 1:
         small, large = min(results), max(results)
         ratio = statistics.median(r[3] for r in results[large]["rows"]) / statistics.median(

@@ -69,12 +69,16 @@ def _listed(entries, board_id: int, rank):
             .where(compute.listed_users()))
 
 
-def page(board_id: int, cursor: int, limit: int) -> Page:
+def page_statement(board_id: int, cursor: int, limit: int):
     """Up to `limit` rows from rank `cursor`: an index range on (board, generation, rank) that stops early,
     then the users of those rows only."""
-    window = (select(E).where(_current(board_id), E.c.rank >= cursor).order_by(E.c.rank).limit(limit + 1)
+    window = (select(E).where(_current(board_id), E.c.rank >= cursor).order_by(E.c.rank).limit(limit)
               .subquery("window"))
-    rows = db.session.execute(_listed(window, board_id, window.c.rank).order_by(window.c.rank)).all()
+    return _listed(window, board_id, window.c.rank).order_by(window.c.rank)
+
+
+def page(board_id: int, cursor: int, limit: int) -> Page:
+    rows = db.session.execute(page_statement(board_id, cursor, limit + 1)).all()
     return _page([Row(*row) for row in rows], limit)
 
 
@@ -84,10 +88,14 @@ def _page(rows: list[Row], limit: int) -> Page:
     return Page(rows, rows[-1].rank + 1 if more and rows else None, more)
 
 
+def entry_statement(board_id: int, user_id: int):
+    return select(E.c.rank, E.c.score).join(User, User.id == E.c.user_id).where(
+        _current(board_id), E.c.user_id == user_id, compute.listed_users())
+
+
 def user_entry(board_id: int, user_id: int) -> tuple[int, int] | None:
     """(rank, score) of one user on a board, wherever they are; None if not listed on it."""
-    row = db.session.execute(select(E.c.rank, E.c.score).join(User, User.id == E.c.user_id).where(
-        _current(board_id), E.c.user_id == user_id, compute.listed_users())).first()
+    row = db.session.execute(entry_statement(board_id, user_id)).first()
     return tuple(row) if row else None
 
 
