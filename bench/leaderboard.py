@@ -167,8 +167,8 @@ def read_buffers(board_id: int, target: int, viewer_id: int) -> dict:
         top = plan[0]["Plan"]
         captured[name] = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
 
-    explain("first page", read.page_statement(board_id, 1, 101))
-    explain(f"page at rank {target - 50}", read.page_statement(board_id, target - 50, 101))
+    explain("first page", read.page_statement(board_id, 1, 100))
+    explain(f"page at rank {target - 50}", read.page_statement(board_id, target - 50, 100))
     explain("userEntry", read.entry_statement(board_id, viewer_id))
     return captured
 

@@ -60,6 +60,6 @@ def load(query: Query, viewer_id: int | None) -> Result:
         page = read.friends_page(board.id, viewer_id, query.cursor, query.limit)
         entry = read.friends_entry(board.id, viewer_id)
     else:
-        page = read.page(board.id, query.cursor, query.limit)
+        page = read.page(board.id, query.cursor, query.limit, board.size)
         entry = read.user_entry(board.id, viewer_id) if viewer_id is not None else None
     return Result(query, key, page, entry, board.computed_at, board.size)

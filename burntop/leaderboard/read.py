@@ -70,16 +70,19 @@ def _listed(entries, board_id: int, rank):
 
 
 def page_statement(board_id: int, cursor: int, limit: int):
-    """Up to `limit` rows from rank `cursor`: an index range on (board, generation, rank) that stops early,
-    then the users of those rows only."""
-    window = (select(E).where(_current(board_id), E.c.rank >= cursor).order_by(E.c.rank).limit(limit)
-              .subquery("window"))
+    """The listed rows ranked cursor .. cursor + limit - 1. Ranks are dense positions, so this is a bounded
+    range of the (board, generation, rank) index: it touches `limit` entries whatever the plan or the
+    board's size (an open range with LIMIT read whole boards when the statistics lagged a refresh)."""
+    window = (select(E).where(_current(board_id), E.c.rank.between(cursor, cursor + limit - 1)).subquery("window"))
     return _listed(window, board_id, window.c.rank).order_by(window.c.rank)
 
 
-def page(board_id: int, cursor: int, limit: int) -> Page:
-    rows = db.session.execute(page_statement(board_id, cursor, limit + 1)).all()
-    return _page([Row(*row) for row in rows], limit)
+def page(board_id: int, cursor: int, limit: int, size: int) -> Page:
+    """A page from rank `cursor`; `size` is the board's number of ranks (someone who turned private since
+    the refresh leaves a gap, never a shorter board)."""
+    rows = [Row(*row) for row in db.session.execute(page_statement(board_id, cursor, limit)).all()]
+    more = cursor + limit <= size
+    return Page(rows, cursor + limit if more else None, more)
 
 
 def _page(rows: list[Row], limit: int) -> Page:
