@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, func, literal, select, union
 
 from burntop.extensions import db
 from burntop.leaderboard import compute, rules
@@ -104,8 +104,10 @@ def user_entry(board_id: int, user_id: int) -> tuple[int, int] | None:
 
 def _friends(board_id: int, viewer_id: int):
     """The viewer and the people they follow (accepted), re-ranked in the global board's order."""
-    followed = select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == "accepted")
-    circle = select(E).where(_current(board_id), or_(E.c.user_id == viewer_id, E.c.user_id.in_(followed))).subquery()
+    # One IN over (viewer, followees), not an OR: each is then an index lookup, never a scan of the board.
+    people = union(select(literal(viewer_id, Integer)),
+                   select(Follow.followee_id).where(Follow.follower_id == viewer_id, Follow.status == "accepted"))
+    circle = select(E).where(_current(board_id), E.c.user_id.in_(people)).subquery()
     return _listed(circle, board_id, func.row_number().over(order_by=circle.c.rank)).subquery("friends")
 
 
