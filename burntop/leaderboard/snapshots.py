@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from burntop import cache
 from burntop.accounts.profile import account_deleted, profile_changed
