@@ -88,9 +88,10 @@ def recompute_xp_command():
 
 def register(app: Flask) -> None:
     from burntop.demo import demo_cli
+    from burntop.leaderboard.commands import leaderboard_cli
     from burntop.pricing.commands import prices_cli
     from burntop.worker import worker_command
 
-    for group in (users_cli, tokens_cli, percentiles_cli, xp_cli, demo_cli, prices_cli):
+    for group in (users_cli, tokens_cli, percentiles_cli, xp_cli, demo_cli, prices_cli, leaderboard_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -49,6 +49,13 @@ def purge_expired() -> dict[str, int]:
             "avatars": purge_avatars()}
 
 
+def refresh_leaderboards() -> dict:
+    """Recompute the leaderboard snapshots that are stale or due (burntop.leaderboard.snapshots)."""
+    from burntop.leaderboard.snapshots import refresh_due
+
+    return refresh_due()
+
+
 @dataclass(frozen=True)
 class Periodic:
     func: Callable
@@ -61,6 +68,7 @@ SCHEDULE = (
     Periodic(refresh_global_totals, interval=60),
     Periodic(sweep_pending_work, interval=60),
     Periodic(refresh_percentiles, interval=15 * 60),
+    Periodic(refresh_leaderboards, interval=60),
     Periodic(purge_expired, cron="17 3 * * *"),
 )
 

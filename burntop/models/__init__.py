@@ -3,6 +3,7 @@ from burntop.models.accounts import DeviceGrant, EmailCode
 from burntop.models.benchmarks import PercentileSnapshot
 from burntop.models.gamification import Achievement, AchievementUnlock, XpEvent
 from burntop.models.jobs import PendingJob
+from burntop.models.leaderboard import LeaderboardBoard, LeaderboardDirty, LeaderboardEntry
 from burntop.models.review import ReviewDay, ReviewFlag
 from burntop.models.social import Activity, Follow, Notification, Referral, ReferralClick
 from burntop.models.usage import CodingSession, DailyRollup, Machine, MachineDay, UsageHour, UsageRecord
@@ -10,6 +11,7 @@ from burntop.models.users import ApiToken, Avatar, User, UserSession
 
 __all__ = [
     "Achievement", "AchievementUnlock", "Avatar", "DeviceGrant", "EmailCode", "Activity", "ApiToken", "CodingSession",
-    "DailyRollup", "Follow", "Machine", "MachineDay", "Notification", "PendingJob", "PercentileSnapshot", "Referral",
-    "ReferralClick", "ReviewDay", "ReviewFlag", "UsageHour", "UsageRecord", "User", "UserSession", "XpEvent",
+    "DailyRollup", "Follow", "LeaderboardBoard", "LeaderboardDirty", "LeaderboardEntry", "Machine", "MachineDay",
+    "Notification", "PendingJob", "PercentileSnapshot", "Referral", "ReferralClick", "ReviewDay", "ReviewFlag",
+    "UsageHour", "UsageRecord", "User", "UserSession", "XpEvent",
 ]

@@ -26,6 +26,7 @@ from flask import current_app
 
 from burntop import cache
 from burntop.accounts.profile import account_deleted, profile_changed
+from burntop.integrity.review import day_reviewed
 from burntop.models import User
 from burntop.stats import dashboard, profiles, usage
 from burntop.stats.periods import local_today, resolve
@@ -54,6 +55,7 @@ def forget_figures(user_id: int) -> None:
 
 @profile_changed.connect
 @account_deleted.connect
+@day_reviewed.connect
 def _profile_changed(sender, user_id: int, **_details) -> None:
     forget_figures(user_id)
 

@@ -10,6 +10,7 @@ from burntop.extensions import limiter
 from burntop.format import plural
 from burntop.gamification.evaluate import evaluate_after_commit
 from burntop.gamification.rules import level_info, xp_value
+from burntop.leaderboard.snapshots import mark_touched
 from burntop.sync import rebucket, schema  # noqa: F401  (rebucket listens for time-zone changes)
 from burntop.sync.ingest import ingest
 
@@ -43,6 +44,8 @@ def sync():
         raise ApiError(400, message, details=problems[:1000])
     user = g.api_user
     result = ingest(user.id, body.records, body.sessions)
+    if result.added:  # after the commit: the boards this batch touched are stale
+        mark_touched({r.source for r in body.records}, {r.model for r in body.records})
     # The batch is committed: the answer is 200 whatever happens next. A failed evaluation is logged
     # and retried by a job (it was recorded with the batch), and reports no achievements here.
     outcome = evaluate_after_commit(user.id)

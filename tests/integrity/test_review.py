@@ -327,3 +327,16 @@ def test_the_dashboard_tells_the_owner_which_days_are_under_review(client, alice
     assert 'id="days-under-review"' in page and "2026-01-08" in page and "context window" in page
     sign_in(client, alice)
     assert 'id="days-under-review"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_leaderboards_leave_out_days_under_review_until_cleared(client, alice, mallory, admin):
+    from burntop.integrity.review import decide
+    from burntop.leaderboard.snapshots import refresh_all
+
+    refresh_all()
+    scores = {e["username"]: e["score"] for e in client.get("/api/leaderboard?type=global&period=all").get_json()["entries"]}
+    assert scores == {"alice": 12_000, "mallory": 1_100}
+    decide(mallory.id, TODAY, "clear", admin.id)
+    refresh_all()
+    scores = {e["username"]: e["score"] for e in client.get("/api/leaderboard?type=global&period=all").get_json()["entries"]}
+    assert scores == {"alice": 12_000, "mallory": FORGED_TOKENS + 1_100}

@@ -1,0 +1,1 @@
+"""Leaderboards: rules (scores, windows, order), snapshot computation and scheduling, reads, API and page."""
