@@ -88,7 +88,7 @@ def serve_command(host: str, port: int) -> None:
     In local mode (BURNTOP_LOCAL_MODE=1) it refuses any address other computers could reach, and makes
     the owner account before the first visit."""
     from flask import current_app
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import is_running_from_reloader, run_simple
 
     from burntop import local_mode
 
@@ -102,8 +102,9 @@ def serve_command(host: str, port: int) -> None:
         local_mode.ensure_owner()
         db.session.remove()
     shown = f"[{host}]" if ":" in host else host
-    for line in local_mode.newcomer_lines(f"http://{shown}:{port}", _burntop_command(), local):
-        click.echo(line)
+    if not is_running_from_reloader():  # --debug: the reloader's child serves; the lines were printed once
+        for line in local_mode.newcomer_lines(f"http://{shown}:{port}", _burntop_command(), local):
+            click.echo(line)
     run_simple(host, port, app, threaded=True, use_reloader=app.debug, use_debugger=app.debug)
 
 

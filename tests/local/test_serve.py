@@ -52,3 +52,11 @@ def test_gunicorns_entry_point_refuses_local_mode(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "never for gunicorn" in result.stderr
+
+
+def test_the_newcomer_lines_outside_local_mode_say_to_log_in_first():
+    from burntop.local_mode import newcomer_lines
+
+    assert newcomer_lines("http://127.0.0.1:5000", "burntop", local=False) == [
+        "burntop at http://127.0.0.1:5000",
+        "sync this computer's usage: burntop login --api-url http://127.0.0.1:5000, then burntop sync"]
