@@ -210,7 +210,7 @@ def _keep_signed_out(response):
     return response
 
 
-@bp.post("/local/sign-in")
+@bp.post("/login/local")  # under /login: "login" is a reserved username, "local" is not
 def sign_in():
     """Sign this browser in as the owner again after signing out (a form with a CSRF token)."""
     if not enabled():
@@ -230,7 +230,7 @@ def token():
         raise ApiError(404, "Not found: this burntop does not run in local mode.")
     guard()  # the app-wide guard has run; kept here so this endpoint never depends on its order
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and not is_loopback_host(origin.split("://", 1)[-1]):
+    if origin is not None and not is_loopback_host(origin.split("://", 1)[-1]):  # "null" too (sandboxed pages)
         raise ApiError(403, "Local tokens are for programs on this computer, not web pages.")
     if not request.is_json:  # a page elsewhere cannot send JSON here without a preflight, which fails
         raise ApiError(415, "Send a JSON body (Content-Type: application/json), such as {}.")

@@ -146,8 +146,8 @@ def test_signing_out_makes_this_browser_a_visitor_until_it_continues(local_app):
     owner = local_mode.owner().username
     assert f"Continue as @{owner}" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    assert browser.post("/local/sign-in", data={"next": "/settings"}).status_code == 400, "CSRF"
-    answer = browser.post("/local/sign-in", data={"csrf_token": token, "next": "/settings"})
+    assert browser.post("/login/local", data={"next": "/settings"}).status_code == 400, "CSRF"
+    answer = browser.post("/login/local", data={"csrf_token": token, "next": "/settings"})
     assert (answer.status_code, answer.headers["Location"]) == (303, "/settings")
     assert browser.get("/api/auth/session").get_json()["user"]["username"] == owner
     assert _sessions() == 1
@@ -238,6 +238,7 @@ def test_the_token_endpoint_exists_only_in_local_mode(app, client):
     ({"json": []}, 400),
     ({"json": {}, "headers": {"Origin": "https://evil.example"}}, 403),
     ({"json": {}, "headers": {"Origin": "http://127.0.0.1.evil.example"}}, 403),
+    ({"json": {}, "headers": {"Origin": "null"}}, 403),                # a sandboxed frame or a file:// page
 ])
 def test_the_token_endpoint_refuses_what_a_web_page_could_send(local_app, kwargs, status):
     answer = local_app.test_client().post("/api/local/token", **kwargs)
