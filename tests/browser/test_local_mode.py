@@ -79,5 +79,15 @@ def test_from_make_run_to_the_owners_synced_figures(page, newcomer):
 
         page.goto(f"{url}/achievements")
         expect(page.locator("#achievement-first-sync")).to_have_class(re.compile(r"\bis-unlocked\b"))
+
+        # Signing out sticks (a visitor's view of the site) until "Continue as @ada".
+        page.locator(".site-menu__button").click()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        page.goto(url)
+        expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+        page.get_by_role("link", name="Sign in").click()
+        page.get_by_role("button", name="Continue as @ada").click()
+        expect(page.locator(".site-menu__handle")).to_have_text("@ada")
     finally:
         server.stop()
