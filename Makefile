@@ -31,6 +31,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo seed --if-empty
+	$(BIN)/flask --app app percentiles refresh --if-missing
 	BURNTOP_LOCAL_MODE=$(BURNTOP_LOCAL_MODE) $(BIN)/flask --app app serve --host 127.0.0.1 --port $(PORT)
 
 # The suite twice: on the embedded SQLite default, then on PostgreSQL with Redis.

@@ -30,6 +30,7 @@ from burntop.extensions import db  # noqa: E402
 
 MODELS = ["claude-sonnet-4-20250514", "claude-opus-4-1-20250805", "gpt-5", "gemini-2.5-pro"]
 SOURCES = ["claude-code", "codex", "gemini-cli", "opencode"]
+MACHINES = [f"{n:032x}" for n in (0xA1, 0xB2, 0xC3)]  # three computers, as the client's random ids
 
 
 def fresh_database(admin_url: str, name: str) -> str:
@@ -50,6 +51,7 @@ def batch(tag: str, size: int, rng: random.Random) -> bytes:
             "inputTokens": rng.randint(1, 5000), "outputTokens": rng.randint(10, 8000),
             "cacheCreationTokens": rng.randint(0, 20000), "cacheReadTokens": rng.randint(0, 200000),
             "sessionId": f"{tag}-session-{i // 200}", "latencyMs": rng.randint(200, 30000), "success": True,
+            "machineId": MACHINES[i % len(MACHINES)],
         })
     return json.dumps({"records": records}).encode()
 
@@ -133,15 +135,17 @@ def measure(client, token: str, label: str, runs: int, rng: random.Random) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="a PostgreSQL server; the benchmark creates and drops database burntop_bench on it")
+                        help="a PostgreSQL server; the benchmark creates and drops a database on it (--database-name)")
     parser.add_argument("--history", type=int, default=5_000_000, help="records stored before the second round")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database-name", default="burntop_bench",
+                        help="the database created (and dropped) for the run; give another to run two at once")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="gc.freeze() after start-up, as wsgi.py and the worker do")
     args = parser.parse_args()
     gc.callbacks.append(_time_full_gcs)
 
-    url = fresh_database(args.database_url, "burntop_bench")
+    url = fresh_database(args.database_url, args.database_name)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
                       "REDIS_URL": None, "SYNC_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING"})
     rng = random.Random(42)
@@ -171,7 +175,7 @@ def main() -> None:
         db.session.remove()
         db.engine.dispose()
     with psycopg.connect(args.database_url, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "burntop_bench" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database_name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
