@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from burntop.format import compact, number
 from tests.client.test_sync_e2e import claude_history
 from tests.local.server import ROOT, Served, free_port
 
@@ -79,6 +80,13 @@ def test_from_make_run_to_the_owners_synced_figures(page, newcomer):
 
         page.goto(f"{url}/achievements")
         expect(page.locator("#achievement-first-sync")).to_have_class(re.compile(r"\bis-unlocked\b"))
+
+        page.goto(f"{url}/dashboard")  # the owner's own figures: exactly what the sync uploaded
+        tokens = page.locator(".stat", has=page.locator("dt", has_text="Tokens"))
+        expect(tokens.locator(".stat__value")).to_have_text(compact(SYNCED_TOKENS))
+        expect(tokens.locator(".stat__hint")).to_contain_text(f"{number(SYNCED_TOKENS)} tokens · All time")
+        days = page.locator(".stat", has=page.locator("dt", has_text="Active days"))
+        expect(days.locator(".stat__value")).to_have_text("3")
 
         # Signing out sticks (a visitor's view of the site) until "Continue as @ada".
         page.locator(".site-menu__button").click()
