@@ -76,7 +76,7 @@ def test_from_make_run_to_the_owners_synced_figures(page, newcomer):
         page.goto(url)
         expect(page.locator(".site-menu__handle")).to_have_text("@ada")
         preview = page.locator(".profile-preview")
-        expect(preview.locator("[data-demo]")).to_have_text("Demo")  # the week's top profile is a demo user
+        expect(preview.locator("[data-demo]")).to_have_text("Demo account")  # the week's top profile is a demo user
 
         page.goto(f"{url}/achievements")
         expect(page.locator("#achievement-first-sync")).to_have_class(re.compile(r"\bis-unlocked\b"))

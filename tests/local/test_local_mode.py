@@ -268,7 +268,7 @@ def test_demo_users_stay_visible_and_marked_as_demo(local_app):
     page = browser.get("/").get_data(as_text=True)
     assert "@maya-chen" in page, "the owner sees the demo users"
     showcase = page[page.index('class="profile-preview__name"'):page.index("@maya-chen")]
-    assert "Maya Chen" in showcase and "data-demo" in showcase and ">Demo</span>" in showcase
+    assert "Maya Chen" in showcase and "data-demo" in showcase and ">Demo account</span>" in showcase
 
     local_app.config["GLOBAL_TOTALS_TTL"] = 0
     mine = make_token(local_mode.owner())
