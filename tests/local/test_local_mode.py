@@ -280,3 +280,19 @@ def test_demo_users_stay_visible_and_marked_as_demo(local_app):
     page = browser.get("/").get_data(as_text=True)
     showcase = page[page.index('class="profile-preview__name"'):page.index("</figure>")]
     assert f"@{local_mode.owner().username}" in showcase and "data-demo" not in showcase, "the owner is no demo"
+
+
+def test_an_empty_dashboard_gives_the_one_command_local_mode_needs(local_app):
+    local_app.config["BURNTOP_BASE_URL"] = None  # links follow the address the request came to
+    browser = local_app.test_client()
+    page = browser.get("/dashboard", headers={"Host": "127.0.0.1:5077"}).get_data(as_text=True)
+    assert "burntop sync --api-url http://127.0.0.1:5077" in page
+    assert "burntop login" not in page
+
+
+def test_outside_local_mode_the_empty_dashboard_still_says_to_log_in(app, client):
+    from tests.factories import sign_in
+
+    sign_in(client, make_user("grace"))
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "burntop login --api-url http://testserver" in page and "burntop sync --api-url" not in page
