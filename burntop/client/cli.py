@@ -237,6 +237,10 @@ def _status_lines(info: dict, settings, show_all: bool) -> None:
         "unchecked": "token saved, not checked (the server did not answer)",
         "none": "not logged in: run `burntop login`",
     }[info["token"]]
+    from burntop.client.local_login import is_loopback_url
+
+    if info["token"] == "none" and is_loopback_url(settings.api_url):
+        account = "not logged in: `burntop sync` logs in to the burntop on this computer (`burntop login --local`)"
     click.echo(f"account  {account}")
     if not info["sources"]:
         click.echo("no AI coding tool's usage logs found on this machine "

@@ -133,3 +133,11 @@ def test_a_rejected_token_on_this_computer_points_at_login_local(home, local_ser
     result = run("sync")
     assert result.exit_code == 1
     assert f"`burntop login --local --api-url {local_server_url}`" in result.stderr
+
+
+def test_status_tells_how_to_log_in_to_the_burntop_on_this_computer(home, monkeypatch):
+    monkeypatch.setenv("BURNTOP_API_URL", "http://127.0.0.1:5077")
+    assert ("account  not logged in: `burntop sync` logs in to the burntop on this computer "
+            "(`burntop login --local`)") in run("status").stdout
+    monkeypatch.setenv("BURNTOP_API_URL", "https://burntop.example")
+    assert "account  not logged in: run `burntop login`\n" in run("status").stdout
