@@ -14,6 +14,7 @@ import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -38,6 +39,27 @@ def fresh_database(admin_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def bench_user(server_url: str, name: str):
+    """A fresh, migrated database `name` on the server and one user with a token, inside the app's context;
+    (test client, user, token) for the block; the database is dropped after it."""
+    url = fresh_database(server_url, name)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                      "REDIS_URL": None, "SYNC_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        user = create_user("bench", timezone="America/Los_Angeles")
+        _, token = create_token(user, "bench")
+        db.session.commit()
+        yield app.test_client(), user, token
+        db.session.remove()
+        db.engine.dispose()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def batch(tag: str, size: int, rng: random.Random) -> bytes:
@@ -145,18 +167,8 @@ def main() -> None:
     args = parser.parse_args()
     gc.callbacks.append(_time_full_gcs)
 
-    url = fresh_database(args.database_url, args.database_name)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                      "REDIS_URL": None, "SYNC_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING"})
     rng = random.Random(42)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        user = create_user("bench", timezone="America/Los_Angeles")
-        _, token = create_token(user, "bench")
-        db.session.commit()
-        client = app.test_client()
+    with bench_user(args.database_url, args.database_name) as (client, user, token):
         timed_sync(client, token, batch("warmup", 100, rng))  # imports, price table, connection pool
         if args.gc_freeze:
             from burntop import freeze_after_start_up
@@ -172,11 +184,6 @@ def main() -> None:
             stored = db.session.execute(text("select count(*) from usage_records")).scalar()
             print(f"\n(history: {stored:,} records stored for the user in {took:.0f} s)\n")
             measure(client, token, f"{stored / 1e6:.1f}M records stored", args.runs, rng)
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(args.database_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.database_name}" WITH (FORCE)')
-
 
 if __name__ == "__main__":
     main()

@@ -113,13 +113,14 @@ def serve_command(host: str, port: int) -> None:
 @click.option("--if-missing", is_flag=True, help="Only when no snapshot exists yet (what `make run` does).")
 def refresh_percentiles_command(if_missing):
     """Recompute the percentile snapshots now (the worker does it every 15 minutes)."""
+    from burntop.format import plural
     from burntop.stats.benchmarks import last_computed, refresh_percentiles
 
     if if_missing and last_computed() is not None:
         click.echo("percentile snapshots exist; nothing to do")
         return
     for period, populations in refresh_percentiles().items():
-        click.echo(f"{period}: " + ", ".join(f"{metric} {n} users" for metric, n in populations.items()))
+        click.echo(f"{period}: " + ", ".join(f"{metric} {plural(n, 'user')}" for metric, n in populations.items()))
 
 
 def register(app: Flask) -> None:

@@ -11,13 +11,16 @@ from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from burntop.accounts.users import USERNAME_RE
 from burntop.extensions import db
 from burntop.models import Follow, User
 
 
 def user_or_404(username: str) -> User:
-    """The user called `username` (exact match), or 404 (a JSON error under /api, a page elsewhere)."""
-    user = db.session.scalar(select(User).where(User.username == username))
+    """The user called `username` (exact match), or 404 (a JSON error under /api, a page elsewhere).
+    A name no account could have (burntop.accounts.users.USERNAME_RE) is 404 without asking the database,
+    which refuses some strings (NUL on PostgreSQL)."""
+    user = db.session.scalar(select(User).where(User.username == username)) if USERNAME_RE.fullmatch(username) else None
     if user is None:
         abort(404, f"There is no user '{username}'.")
     return user
@@ -36,14 +39,22 @@ def can_see_private(viewer: User | None, user: User) -> bool:
     return viewer.id == user.id or _accepted_follower(viewer, user)
 
 
-def viewer() -> User | None:
-    """Who is asking: under /api an API token or the browser session (burntop.accounts.auth), elsewhere
-    the browser session only."""
-    if request.path == "/api" or request.path.startswith("/api/"):
-        from burntop.accounts.auth import api_user
+_UNSET = object()
 
-        return api_user()
-    return current_user._get_current_object() if current_user.is_authenticated else None
+
+def viewer() -> User | None:
+    """Who is asking (looked up once per request): under /api an API token or the browser session
+    (burntop.accounts.auth), elsewhere the browser session only."""
+    found = request.environ.get("burntop.viewer", _UNSET)
+    if found is _UNSET:
+        if request.path == "/api" or request.path.startswith("/api/"):
+            from burntop.accounts.auth import api_user
+
+            found = api_user()
+        else:
+            found = current_user._get_current_object() if current_user.is_authenticated else None
+        request.environ["burntop.viewer"] = found
+    return found
 
 
 def visible_user_or_abort(username: str) -> User:

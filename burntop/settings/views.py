@@ -16,6 +16,7 @@ from burntop.accounts.views import see_other
 from burntop.format import plural
 from burntop.links import base_url
 from burntop.accounts.keys_api import KeyRefused, new_api_key, revoke, user_tokens
+from burntop.database import INT64_MAX
 from burntop.settings import machines as computers_rule
 from burntop.stats.machines import machine_breakdown
 from burntop.stats.periods import resolve
@@ -224,12 +225,12 @@ def _name_computer(machine_id: int, raw: str | None):
     return _saved("settings.computers", "computers", message, **_computers_context())
 
 
-@bp.post("/computers/<int:machine_id>/name")
+@bp.post(f"/computers/<int(max={INT64_MAX}):machine_id>/name")  # beyond any id: 404, never a database error
 def name_computer(machine_id: int):
     return _name_computer(machine_id, request.form.get("name", ""))
 
 
-@bp.post("/computers/<int:machine_id>/forget-name")
+@bp.post(f"/computers/<int(max={INT64_MAX}):machine_id>/forget-name")
 def forget_computer_name(machine_id: int):
     return _name_computer(machine_id, None)
 

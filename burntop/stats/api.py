@@ -28,7 +28,7 @@ def cache_headers(response: Response, public: bool) -> Response:
     """THE cache policy of profile and dashboard JSON: short shared caching for public data, none for
     anything personal. Responses differ by who asks, so shared caches key them by the credentials."""
     response.headers["Cache-Control"] = PUBLIC_CACHE if public else PRIVATE_CACHE
-    response.headers["Vary"] = "Authorization, X-API-Key, Cookie"
+    response.vary.update(("Authorization", "X-API-Key", "Cookie"))
     return response
 
 

@@ -177,8 +177,9 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, value_label: st
 
 def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, axis_label: str,
                  value_label: str = "Tokens", tick_every: int = 1, kind: str = "columns",
-                 fmt_value: Format = fmt.compact) -> Markup:
-    """Vertical bars over categories in order (hours of the day, days of the week)."""
+                 fmt_value: Format = fmt.compact, header: str | None = None) -> Markup:
+    """Vertical bars over categories in order (hours of the day, days of the week). `header`: the
+    table's short name for the categories (default: the axis label)."""
     width, height, left, top, bottom = 400, 190, 58, 10, 42
     plot_w, plot_h = width - left - 8, height - top - bottom
     top_value = nice_max(max(values, default=0))
@@ -198,20 +199,20 @@ def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, 
                  f'text-anchor="middle">{escape(axis_label)}</text>')
     rows = [(label, fmt.number(value)) for label, value in zip(labels, values)]
     return _figure(kind, title, _svg(title, width, height, "".join(parts), kind),
-                   _table(title, (axis_label, value_label), rows))
+                   _table(f"{title} ({axis_label})", (header or axis_label, value_label), rows))
 
 
 def hour_chart(tokens_by_hour: Sequence[int], *, title: str, time_zone: str) -> Markup:
     """Tokens per hour of the day (0-23) in `time_zone`."""
     labels = [f"{h:02d}" for h in range(24)]
     return column_chart(labels, list(tokens_by_hour), title=title, axis_label=f"Hour of day ({time_zone})",
-                        tick_every=3, kind="hours")
+                        tick_every=3, kind="hours", header="Hour")
 
 
 def weekday_chart(tokens_by_weekday: Sequence[int], *, title: str, time_zone: str) -> Markup:
     """Tokens per day of the week, Monday first, in `time_zone`."""
     return column_chart([d[:3] for d in WEEKDAYS], list(tokens_by_weekday), title=title,
-                        axis_label=f"Day of week ({time_zone})", kind="weekdays")
+                        axis_label=f"Day of week ({time_zone})", kind="weekdays", header="Day")
 
 
 def bucket_days(days: Sequence[date], max_bars: int = 120) -> tuple[str, list[date]]:

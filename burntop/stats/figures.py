@@ -49,6 +49,7 @@ def cached(user: User, name: str, compute: Callable):
 def forget_figures(user_id: int) -> None:
     """Every cached figure of the user is stale from now on (see the module docstring for callers)."""
     cache.forget(f"figures-gen:{user_id}")
+    cache.forget_here(f"figures:{user_id}:")  # this process's copies of the old generation
 
 
 @profile_changed.connect

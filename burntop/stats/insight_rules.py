@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from burntop import format as fmt
 
 # How each period reads inside a sentence, and who it is compared with.
-WHEN = {"all": "in total", "month": "this month", "week": "this week"}
+WHEN = {"all": "overall", "month": "this month", "week": "this week"}
+NOTHING_WHEN = {"all": "yet", "month": "this month", "week": "this week"}  # "no usage ... yet"
 AUDIENCE = {"all": "public burntop users", "month": "public users active this month",
             "week": "public users active this week"}
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -94,7 +95,7 @@ def no_usage(f: Figures) -> dict | None:
     if f.tokens:
         return None
     return _insight("productivity", "No Usage Yet",
-                    f"burntop has no usage from you {WHEN[f.period]} ({f.time_zone} days).", "neutral")
+                    f"burntop has no usage from you {NOTHING_WHEN[f.period]} (days in {f.time_zone}).", "neutral")
 
 
 def token_comparison(f: Figures) -> dict | None:
@@ -185,7 +186,7 @@ def peak_time(f: Figures) -> dict | None:
         return None
     weekday, hour, tokens = f.peak
     return _insight("productivity", "Peak Productivity",
-                    f"Your busiest hour is {WEEKDAYS[weekday]} at {_hour(hour)} ({f.time_zone}): "
+                    f"Your busiest hour of the week is {WEEKDAYS[weekday]} at {_hour(hour)} ({f.time_zone}): "
                     f"{fmt.tokens(tokens)}, {fmt.percent(tokens / f.all_time_tokens, 1)} of all your tokens.",
                     "neutral")
 
@@ -195,7 +196,7 @@ def peak_time(f: Figures) -> dict | None:
 def sync_usage(f: Figures) -> dict | None:
     if f.tokens:
         return None
-    return _recommendation("Sync Your Usage", f"There is no usage from you {WHEN[f.period]} yet.",
+    return _recommendation("Sync Your Usage", f"There is no usage from you {NOTHING_WHEN[f.period]}.",
                            "Run `burntop sync` after a coding session to upload it.")
 
 

@@ -82,9 +82,10 @@ def _benchmark(period: periods.Period, rows: dict, now: datetime) -> dict:
                 "message": f"A new {period.name} has begun since percentiles were last computed; they are refreshed "
                            "every 15 minutes."}
     if population < MIN_POPULATION:
+        who = f"Only {fmt.plural(population, 'public user')}" if population else "No public users"
         return {"status": "too_few_users", "population": population, "computedAt": _iso(computed),
-                "message": f"Only {fmt.plural(population, 'public user')} to compare with "
-                           f"({AUDIENCE[period.name]}); percentiles need at least {MIN_POPULATION}."}
+                "message": f"{who} to compare with ({AUDIENCE[period.name]}); percentiles need at least "
+                           f"{MIN_POPULATION}."}
     return {"status": "ready", "population": population, "computedAt": _iso(computed),
             "message": f"Compared with {fmt.number(population)} {AUDIENCE[period.name]}; refreshed every 15 minutes."}
 

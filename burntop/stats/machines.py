@@ -67,9 +67,10 @@ def labelled(machines: list[Machine]) -> list[dict]:
     out = []
     for m in machines:
         default = default_label(m.machine_id, numbers.get(m.id))
+        known = m.machine_id != UNKNOWN_MACHINE
         out.append({"id": str(m.id), "name": m.name, "defaultLabel": default, "label": m.name or default,
-                    "known": m.machine_id != UNKNOWN_MACHINE, "fingerprint": None if m.machine_id == UNKNOWN_MACHINE
-                    else fingerprint(m.machine_id), "firstSeen": m.first_seen, "lastSeen": m.last_seen})
+                    "known": known, "fingerprint": fingerprint(m.machine_id) if known else None,
+                    "firstSeen": m.first_seen, "lastSeen": m.last_seen})
     return out
 
 
@@ -80,23 +81,21 @@ def _in_period(column, period: Period) -> list:
     return conditions
 
 
-def _machine_sums(user_id: int, period: Period) -> dict[str, dict]:
-    d = MachineDay
+def _sums(model, user_id: int, period: Period, *group_by) -> list:
+    """records, cost_nanos and each token kind of `model`'s rows in the period, per `group_by` (none: one row)."""
+    columns = ["records", "cost_nanos", *TOKEN_KINDS]
     rows = db.session.execute(
-        select(d.machine_id, safe_sum(d.records), safe_sum(d.cost_nanos), *(safe_sum(d.__table__.c[k]) for k in TOKEN_KINDS))
-        .where(d.user_id == user_id, *_in_period(d.day, period)).group_by(d.machine_id)).all()
-    return {row[0]: {"records": int(row[1]), "cost_nanos": int(row[2]),
-                     **{kind: int(value) for kind, value in zip(TOKEN_KINDS, row[3:])}} for row in rows}
+        select(*group_by, *(func.coalesce(safe_sum(model.__table__.c[c]), 0) for c in columns))
+        .where(model.user_id == user_id, *_in_period(model.day, period)).group_by(*group_by)).all()
+    return [(tuple(row[:len(group_by)]), dict(zip(columns, (int(v) for v in row[len(group_by):])))) for row in rows]
+
+
+def _machine_sums(user_id: int, period: Period) -> dict[str, dict]:
+    return {key[0]: sums for key, sums in _sums(MachineDay, user_id, period, MachineDay.machine_id)}
 
 
 def _rollup_total(user_id: int, period: Period) -> dict:
-    r = DailyRollup
-    row = db.session.execute(
-        select(func.coalesce(safe_sum(r.records), 0), func.coalesce(safe_sum(r.cost_nanos), 0),
-               *(func.coalesce(safe_sum(r.__table__.c[k]), 0) for k in TOKEN_KINDS))
-        .where(r.user_id == user_id, *_in_period(r.day, period))).one()
-    return {"records": int(row[0]), "cost_nanos": int(row[1]),
-            **{kind: int(value) for kind, value in zip(TOKEN_KINDS, row[2:])}}
+    return _sums(DailyRollup, user_id, period)[0][1]
 
 
 def _tokens(sums: dict) -> int:
@@ -129,7 +128,7 @@ def machine_breakdown(user, period: Period) -> dict:
         share = figures["tokens"] / total_tokens if total_tokens else 0.0
         entries.append({**item, **figures, "share": share, "percentage": round(share * 100, 1),
                         "firstSeen": _iso(item["firstSeen"]), "lastSeen": _iso(item["lastSeen"])})
-    entries.sort(key=lambda e: (-e["tokens"], -e["records"], not e["known"], e["id"]))
+    entries.sort(key=lambda e: (-e["tokens"], -e["records"], not e["known"], int(e["id"])))
     listed = [sums.get(machine_id, zero) for machine_id in by_row.values()]
     added = {key: sum(s[key] for s in listed) for key in zero}
     return {

@@ -1,5 +1,6 @@
 """What the profile, dashboard and compare pages show: the figures of burntop.stats (the same bodies the
-JSON API answers) turned into template contexts and charts. No queries of its own beyond those modules."""
+JSON API answers, memoized per user by burntop.stats.figures) turned into template contexts and charts.
+No queries of its own."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -12,7 +13,9 @@ from burntop import format as fmt
 from burntop.gamification import rules, showcase
 from burntop.links import base_url, external
 from burntop.models import User
-from burntop.stats import charts, dashboard, profiles, usage
+from burntop.stats import charts, figures
+from burntop.stats.insights import insights_for
+from burntop.stats.machines import machine_breakdown
 from burntop.stats.periods import Period, day_range, local_today
 
 HEATMAP_DAYS = 365
@@ -52,7 +55,7 @@ def shares(items: list[dict], key: str, limit: int = 5) -> list[dict]:
 
 def _heatmap(user: User) -> tuple:
     today = local_today(user.timezone)
-    per_day = dict(usage.daily_tokens(user, today - timedelta(days=HEATMAP_DAYS - 1), today))
+    per_day = dict(figures.daily_tokens(user, today - timedelta(days=HEATMAP_DAYS - 1), today))
     chart = charts.heatmap(per_day, today, title=f"Tokens per day, last {HEATMAP_DAYS} days ({user.timezone})",
                            time_zone=user.timezone, days=HEATMAP_DAYS)
     return chart, per_day
@@ -87,12 +90,12 @@ def profile_context(person: User, full: bool, owner: bool) -> dict:
                "website_label": website_label}
     if not full:
         return {**context, "og": open_graph(person, False, None)}
-    stats = profiles.user_stats(person)
+    stats = figures.user_stats(person)
     level = rules.level_info(person.xp_centi)
     heatmap, _ = _heatmap(person)
     totals = {
         "tokens": stats["totalTokens"], "cost": stats["totalCost"], "cache_efficiency": stats["cacheEfficiency"],
-        "active_days": usage.summary(person, None)["active_days"], "current_streak": stats["currentStreak"],
+        "active_days": figures.summary(person, "all")["active_days"], "current_streak": stats["currentStreak"],
         "longest_streak": stats["longestStreak"], "achievements_unlocked": stats["achievementsUnlocked"],
         "achievements_total": stats["achievementsTotal"], "level": level["level"],
     }
@@ -104,22 +107,21 @@ def profile_context(person: User, full: bool, owner: bool) -> dict:
 # ---------------------------------------------------------------- dashboard
 
 def _overview(user: User, period: Period) -> dict:
-    body = dashboard.overview(user, period)
-    summary = usage.summary(user, period)
-    days = dashboard.period_days(user, period)
-    series = usage.daily_tokens(user, *days) if days else []
-    chart = charts.time_series([day for day, _ in series], {"Tokens": [tokens for _, tokens in series]},
+    body = figures.dashboard_body(user, "overview", period.name)
+    summary = figures.summary(user, period.name)
+    series = figures.dashboard_body(user, "trends", period.name)["usageOverTime"]
+    chart = charts.time_series([_day(p["date"]) for p in series], {"Tokens": [p["tokens"] for p in series]},
                                title=f"Tokens {{per}}, {period.label.lower()} ({user.timezone})",
                                time_zone=user.timezone) if series else None
-    return {"tokens": summary["tokens"], "cost": usage.dollars(summary["cost_nanos"]),
+    return {"tokens": summary["tokens"], "cost": summary["cost_nanos"] / 1e9,
             "cache_efficiency": summary["cache_efficiency"], "active_days": summary["active_days"],
             "streak": body["streak"], "level": body["level"], "all_time": body["allTime"],
             "this_month": body["thisMonth"], "this_week": body["thisWeek"],
-            "top_tools": shares(usage.breakdown(user, period, by="source"), "source"), "chart": chart}
+            "top_tools": shares(figures.breakdown(user, period.name, "source"), "source"), "chart": chart}
 
 
 def _trends(user: User, period: Period) -> dict:
-    body = dashboard.trends(user, period)
+    body = figures.dashboard_body(user, "trends", period.name)
     tz, label = user.timezone, period.label.lower()
     points = body["usageOverTime"]
     days = [_day(p["date"]) for p in points]
@@ -146,8 +148,8 @@ def _breakdown(user: User, period: Period, key: str, noun: str, body: dict, new_
                ("Share", [fmt.percent(row["percentage"] / 100, 1) for row in distribution[:10]])],
     ) if distribution else None
     names = [row[key] for row in distribution]
-    span = dashboard.period_days(user, period)
-    days = day_range(*span) if span and body["overTime"] else []
+    used = [_day(row["date"]) for row in body["overTime"]]
+    days = day_range(period.start or min(used), period.end) if used else []
     index = {d: i for i, d in enumerate(days)}
     series = {name: [0] * len(days) for name in names}
     for row in body["overTime"]:
@@ -160,8 +162,21 @@ def _breakdown(user: User, period: Period, key: str, noun: str, body: dict, new_
             "noun_plural": noun + "s"}
 
 
+def _machines(user: User, period: Period) -> dict:
+    body = machine_breakdown(user, period)
+    used = [m for m in body["machines"] if m["tokens"]]
+    chart = charts.bar_chart(
+        [(m["label"], m["tokens"]) for m in used], title=f"Tokens by computer, {period.label.lower()}",
+        extra=[("Cost (API-equivalent estimate)", [fmt.usd(m["cost"]) for m in used]),
+               ("Share", [fmt.percent(m["share"], 1) for m in used]),
+               ("Records", [fmt.number(m["records"]) for m in used])]) if used else None
+    machines = [{**m, "last_seen": local_date(m["lastSeen"], user.timezone) or "never"} for m in body["machines"]]
+    return {**body, "machines": machines, "chart": chart}
+
+
 def dashboard_context(user: User, tab: str, period: Period) -> dict:
-    context = {"server": base_url(), "period_text": period_text(period), "empty": usage.first_day(user) is None}
+    context = {"server": base_url(), "period_text": period_text(period),
+               "empty": figures.summary(user, "all")["records"] == 0}
     if context["empty"]:
         return {**context, "d": {}}
     if tab == "overview":
@@ -169,17 +184,17 @@ def dashboard_context(user: User, tab: str, period: Period) -> dict:
     elif tab == "trends":
         data = _trends(user, period)
     elif tab == "models":
-        data = _breakdown(user, period, "model", "model", dashboard.models(user, period), "newModels")
+        data = _breakdown(user, period, "model", "model", figures.dashboard_body(user, "models", period.name),
+                          "newModels")
     elif tab == "tools":
-        data = _breakdown(user, period, "source", "tool", dashboard.tools(user, period), "newTools")
+        data = _breakdown(user, period, "source", "tool", figures.dashboard_body(user, "tools", period.name),
+                          "newTools")
     elif tab == "machines":
-        from burntop.stats.machines import machine_breakdown
-
-        data = machine_breakdown(user, period)
+        data = _machines(user, period)
     else:
-        from burntop.stats.insights import insights_for
-
-        data = {**insights_for(user, period), "percentile_labels": PERCENTILE_LABELS}
+        data = insights_for(user, period.name)
+        data = {**data, "percentile_labels": PERCENTILE_LABELS,
+                "known_percentiles": [k for k, v in data["percentiles"].items() if v is not None]}
     return {**context, "d": data}
 
 
@@ -188,11 +203,11 @@ def dashboard_context(user: User, tab: str, period: Period) -> dict:
 def compare_context(a: User, b: User) -> dict:
     sides = []
     for person in (a, b):
-        stats = profiles.user_stats(person)
+        stats = figures.user_stats(person)
         sides.append({"person": person, "stats": stats, "level": rules.level_info(person.xp_centi),
-                      "active_days": usage.summary(person, None)["active_days"],
+                      "active_days": figures.summary(person, "all")["active_days"],
                       "top_models": shares(stats["topModels"], "model")})
-    figures = (
+    measures = (
         ("Tokens", lambda s: s["stats"]["totalTokens"], fmt.compact),
         ("Cost (API-equivalent estimate)", lambda s: s["stats"]["totalCost"], fmt.usd_compact),
         ("Cache efficiency", lambda s: s["stats"]["cacheEfficiency"], fmt.percent),
@@ -203,7 +218,7 @@ def compare_context(a: User, b: User) -> dict:
         ("Achievements", lambda s: s["stats"]["achievementsUnlocked"], fmt.number),
     )
     rows = []
-    for label, value, show in figures:
+    for label, value, show in measures:
         left, right = value(sides[0]) or 0, value(sides[1]) or 0
         rows.append({"label": label, "cells": [{"text": show(left), "ahead": left > right},
                                                 {"text": show(right), "ahead": right > left}]})

@@ -49,7 +49,7 @@ def achievements_unlocked(user: User) -> int:
 def top(user: User, by: str, limit: int = TOP_N) -> list[dict]:
     """spec 000's topModels / topSources entries: {<by>, tokens, percentage}."""
     return [{by: item[by], "tokens": item["tokens"], "percentage": item["percentage"]}
-            for item in usage.breakdown(user, None, by)[:limit]]
+            for item in usage.breakdown(user, None, by, first_use=False)[:limit]]
 
 
 def user_stats(user: User) -> dict:

@@ -109,24 +109,34 @@ def first_day(user: User) -> date | None:
     return db.session.scalar(select(func.min(R.day)).where(R.user_id == user.id))
 
 
-def breakdown(user: User, period: Period | None, by: str = "model") -> list[dict]:
-    """Usage per model or per source over the period, most tokens first: {key: name, tokens, cost_nanos,
-    records, percentage (share of the period's tokens, one decimal), first_used (ISO-8601 UTC of the
-    first record ever with that model or source, whatever the period), first_day (its local day, ISO)}."""
+def breakdown(user: User, period: Period | None, by: str = "model", first_use: bool = True) -> list[dict]:
+    """Usage per model or per source over the period, most tokens first: {<by>: name, tokens, cost_nanos,
+    records, percentage (share of the period's tokens, one decimal), and unless first_use=False
+    first_used (ISO-8601 UTC of the first record ever with that model or source, whatever the period)
+    and first_day (its local day, ISO)}."""
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of: {', '.join(BREAKDOWNS)}")
     column = BREAKDOWNS[by]
+    every_day = period is None or (period.start is None and last_day(period) is None)
+    firsts_here = first_use and every_day  # the period's own rows hold every first use
     rows = db.session.execute(
-        select(column, _total(TOKENS), _total(R.cost_nanos), _total(R.records))
+        select(column, _total(TOKENS), _total(R.cost_nanos), _total(R.records),
+               *((func.min(R.first_at), func.min(R.day)) if firsts_here else ()))
         .where(*in_period(user, period)).group_by(column)).all()
-    firsts = {name: (at, day) for name, at, day in db.session.execute(
-        select(column, func.min(R.first_at), func.min(R.day)).where(R.user_id == user.id).group_by(column))
-    } if rows else {}
+    if firsts_here:
+        firsts = {row[0]: (row[4], row[5]) for row in rows}
+    elif first_use and rows:
+        firsts = {name: (at, day) for name, at, day in db.session.execute(
+            select(column, func.min(R.first_at), func.min(R.day)).where(
+                R.user_id == user.id, column.in_([row[0] for row in rows])).group_by(column))}
     whole = sum(int(row[1]) for row in rows)
-    items = [{by: name, "tokens": int(tokens), "cost_nanos": int(cost), "records": int(records),
-              "percentage": share(int(tokens), whole), "first_used": iso_utc(firsts[name][0]),
-              "first_day": firsts[name][1].isoformat()}
-             for name, tokens, cost, records in rows]
+    items = []
+    for name, tokens, cost, records, *_ in rows:
+        item = {by: name, "tokens": int(tokens), "cost_nanos": int(cost), "records": int(records),
+                "percentage": share(int(tokens), whole)}
+        if first_use:
+            item.update(first_used=iso_utc(firsts[name][0]), first_day=firsts[name][1].isoformat())
+        items.append(item)
     return sorted(items, key=lambda item: (-item["tokens"], item[by]))
 
 
@@ -134,10 +144,10 @@ def over_time(user: User, period: Period | None, by: str = "model") -> list[dict
     """Tokens per local day and model (or source) over the period: only the days and names with usage,
     by date ascending, then most tokens first: {date, <by>, tokens}."""
     column = BREAKDOWNS[by]
-    rows = db.session.execute(
-        select(R.day, column, _total(TOKENS)).where(*in_period(user, period)).group_by(R.day, column)).all()
-    return [{"date": day.isoformat(), by: name, "tokens": int(tokens)}
-            for day, name, tokens in sorted(rows, key=lambda row: (row[0], -int(row[2]), row[1]))]
+    tokens = _total(TOKENS)
+    rows = db.session.execute(select(R.day, column, tokens).where(*in_period(user, period))
+                              .group_by(R.day, column).order_by(R.day, tokens.desc(), column))
+    return [{"date": day.isoformat(), by: name, "tokens": int(total)} for day, name, total in rows]
 
 
 def weekday_tokens(user: User, period: Period | None) -> list[int]:

@@ -14,11 +14,13 @@ from flask_login import current_user, login_required
 from burntop.accounts.access import can_see_private, user_or_404, viewer
 from burntop.accounts.users import USERNAME_RE
 from burntop.stats import page_data
+from burntop.stats.api import cache_headers
 from burntop.stats.periods import resolve
 
 bp = Blueprint("stats", __name__)
 
-TABS = (("overview", "Overview"), ("trends", "Trends"), ("models", "Models"), ("tools", "Tools"))
+TABS = (("overview", "Overview"), ("trends", "Trends"), ("models", "Models"), ("tools", "Tools"),
+        ("machines", "Machines"), ("insights", "Insights"))
 PERIODS = (("all", "All time"), ("month", "This month"), ("week", "This week"))
 
 
@@ -29,7 +31,7 @@ def _htmx_swap() -> bool:
 
 
 def _no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
+    cache_headers(response, public=False)
     response.vary.add("HX-Request")
     return response
 
@@ -79,10 +81,6 @@ def profile(username: str):
 
 
 def _cache(response, public: bool):
-    """Public pages seen by someone signed out: short shared caching. Anything else (a private
-    profile, a page that carries the signed-in viewer's header): never stored."""
-    if public and not current_user.is_authenticated:
-        response.headers["Cache-Control"] = "public, max-age=300, stale-while-revalidate=600"
-        response.vary.add("Cookie")
-        return response
-    return _no_store(response)
+    """A public page seen by someone signed out: the API's short shared caching (burntop.stats.api);
+    anything else (a private profile, a page that carries the signed-in viewer's header) is never stored."""
+    return cache_headers(response, public=public and not current_user.is_authenticated)

@@ -153,27 +153,35 @@ MACHINE_SUMS = ("records", "input_tokens", "output_tokens", "cache_creation_toke
 def machine_deltas(user_id: int, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Sum inserted rows per (machine, local day), and each machine's first and last record time.
 
-    Records sent without a machine id count under UNKNOWN_MACHINE ("")."""
-    days: dict[tuple[str, date], dict] = {}
-    seen: dict[str, dict] = {}
+    Records sent without a machine id count under UNKNOWN_MACHINE (""). One pass with plain list sums:
+    it runs on every record of a sync."""
+    sums: dict[tuple[str, date], list] = {}
     for row in rows:
-        machine = row["machine_id"] or UNKNOWN_MACHINE
-        key = (machine, row["day"])
-        d = days.get(key)
-        if d is None:
-            d = days[key] = {"user_id": user_id, "machine_id": machine, "day": row["day"],
-                             **dict.fromkeys(MACHINE_SUMS, 0)}
-        d["records"] += 1
-        for column in MACHINE_SUMS[1:]:
-            d[column] += row[column]
+        key = (row["machine_id"] or UNKNOWN_MACHINE, row["day"])
+        at = row["timestamp"]
+        s = sums.get(key)
+        if s is None:
+            s = sums[key] = [0, 0, 0, 0, 0, 0, 0, at, at]
+        s[0] += 1
+        s[1] += row["input_tokens"]
+        s[2] += row["output_tokens"]
+        s[3] += row["cache_creation_tokens"]
+        s[4] += row["cache_read_tokens"]
+        s[5] += row["reasoning_tokens"]
+        s[6] += row["cost_nanos"]
+        if at < s[7]:
+            s[7] = at
+        elif at > s[8]:
+            s[8] = at
+    days, seen = [], {}
+    for (machine, day), s in sorted(sums.items()):
+        days.append({"user_id": user_id, "machine_id": machine, "day": day, **dict(zip(MACHINE_SUMS, s))})
         m = seen.get(machine)
         if m is None:
-            seen[machine] = {"user_id": user_id, "machine_id": machine, "first_seen": row["timestamp"],
-                             "last_seen": row["timestamp"]}
+            seen[machine] = {"user_id": user_id, "machine_id": machine, "first_seen": s[7], "last_seen": s[8]}
         else:
-            m["first_seen"] = min(m["first_seen"], row["timestamp"])
-            m["last_seen"] = max(m["last_seen"], row["timestamp"])
-    return [days[key] for key in sorted(days)], [seen[key] for key in sorted(seen)]
+            m["first_seen"], m["last_seen"] = min(m["first_seen"], s[7]), max(m["last_seen"], s[8])
+    return days, [seen[key] for key in sorted(seen)]
 
 
 def _upsert_machines(machines: list[dict], days: list[dict]) -> None:

@@ -129,7 +129,8 @@ def test_another_users_computer_or_none_is_404_and_unchanged(client, alice):
     client.post("/api/sync", headers=auth(make_token(bob)), json={"records": [record("x", machineId="bobs")]})
     bobs = machine("bobs")
     for path in (f"/settings/computers/{bobs.id}/name", f"/settings/computers/{bobs.id}/forget-name",
-                 "/settings/computers/999999/name"):
+                 "/settings/computers/999999/name", f"/settings/computers/{2**63 - 1}/forget-name",
+                 f"/settings/computers/{2**63}/name", "/settings/computers/99999999999999999999999/name"):
         response = client.post(path, data={"csrf_token": csrf(client), "name": "mine now"})
         assert response.status_code == 404
     assert machine("bobs").name is None

@@ -73,3 +73,16 @@ def test_each_change_drops_the_users_figures(client, user, change):
         else:
             delete_account(user.id)
     assert figures._generation(user.id) != generation
+
+
+def test_forgetting_frees_this_processs_copies(app, user):
+    figures.user_stats(user)
+    figures.dashboard_body(user, "trends", "all")
+    entries = app.extensions.get("burntop_local_cache", {}).get("entries", {})
+    mine = [name for name in entries if name.startswith(f"figures:{user.id}:")]
+    if app.config["REDIS_URL"]:
+        assert mine == []  # with Redis the copies live there, with an expiry
+    else:
+        assert len(mine) == 2
+    figures.forget_figures(user.id)
+    assert [name for name in entries if name.startswith(f"figures:{user.id}:")] == []

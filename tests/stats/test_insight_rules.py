@@ -29,7 +29,9 @@ def test_at_least_rounds_down():
 def test_no_usage():
     assert rules.no_usage(figures(input_tokens=0, active_days=0)) == {
         "type": "productivity", "title": "No Usage Yet",
-        "message": "burntop has no usage from you this week (Europe/Paris days).", "sentiment": "neutral"}
+        "message": "burntop has no usage from you this week (days in Europe/Paris).", "sentiment": "neutral"}
+    assert rules.no_usage(figures(period="all", input_tokens=0))["message"] == \
+        "burntop has no usage from you yet (days in Europe/Paris)."
     assert rules.no_usage(figures()) is None
 
 
@@ -82,7 +84,7 @@ def test_cache_low():
     f = figures(input_tokens=900, cache_read_tokens=100, period="all", ranks={"cacheEfficiency": rank(above=0.81)})
     assert rules.cache_low(f) == {
         "type": "efficiency", "title": "Low Cache Efficiency", "sentiment": "negative",
-        "message": "Your cache efficiency in total is 10%; 81% of public burntop users had a higher one."}
+        "message": "Your cache efficiency overall is 10%; 81% of public burntop users had a higher one."}
     assert rules.cache_low(figures(ranks={"cacheEfficiency": rank(above=0.7)})) is None
     assert rules.cache_low(figures()) is None
 
@@ -122,14 +124,15 @@ def test_active_days():
 def test_peak_time():
     f = figures(period="all", days=None, peak=(1, 14, 250_000), all_time_tokens=1_000_000)
     assert rules.peak_time(f)["message"] == \
-        "Your busiest hour is Tuesdays at 2 PM (Europe/Paris): 250K tokens, 25.0% of all your tokens."
+        "Your busiest hour of the week is Tuesdays at 2 PM (Europe/Paris): 250K tokens, 25.0% of all your tokens."
     assert "Sundays at 12 AM" in rules.peak_time(figures(period="all", peak=(6, 0, 5), all_time_tokens=5))["message"]
     assert rules.peak_time(figures(peak=(1, 14, 5), all_time_tokens=5)) is None  # hours are all-time only
     assert rules.peak_time(figures(period="all")) is None
 
 
 def test_sync_usage():
-    assert rules.sync_usage(figures(input_tokens=0))["message"] == "There is no usage from you this week yet."
+    assert rules.sync_usage(figures(input_tokens=0))["message"] == "There is no usage from you this week."
+    assert rules.sync_usage(figures(input_tokens=0, period="all"))["message"] == "There is no usage from you yet."
     assert rules.sync_usage(figures()) is None
 
 

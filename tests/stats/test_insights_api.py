@@ -86,7 +86,22 @@ def test_a_small_population_says_so(app, client):
         body = client.get("/api/insights?period=week", headers=auth(make_token(user))).get_json()
     assert set(body["percentiles"].values()) == {None}
     assert body["benchmark"]["status"] == "too_few_users" and body["benchmark"]["population"] == 4
-    assert "Only 4 public users" in body["benchmark"]["message"]
+    assert body["benchmark"]["message"] == \
+        "Only 4 public users to compare with (public users active this week); percentiles need at least 10."
+
+
+def test_private_and_demo_users_are_no_one_to_compare_with(app, client):
+    with freeze_time(NOW):
+        for name, fields in (("hidden", {"is_public": False}), ("demo-user", {"is_demo": True})):
+            rollup(make_user(name, **fields), TODAY, input_tokens=5)
+        db.session.commit()
+        benchmarks.refresh_percentiles()
+        user = make_user("ada")
+        body = client.get("/api/insights?period=month", headers=auth(make_token(user))).get_json()
+    assert body["benchmark"]["population"] == 0 and set(body["percentiles"].values()) == {None}
+    assert body["benchmark"]["message"].startswith("No public users to compare with (public users active this month)")
+    assert [i["title"] for i in body["insights"]] == ["No Usage Yet"]
+    assert [r["title"] for r in body["recommendations"]] == ["Sync Your Usage"]
 
 
 def test_percentiles_against_brute_force(app, client):
@@ -188,3 +203,35 @@ def test_insights_for_is_the_api_body(app, client):
             "/api/insights?period=month", headers=auth(make_token(user))).get_json()
         with pytest.raises(ValueError):
             insights_for(user, "year")
+
+
+def test_figures_of_records_sent_through_sync(app, client):
+    from tests.factories import record
+
+    with freeze_time(NOW):
+        user = make_user("ada", timezone="America/Los_Angeles")
+        token = make_token(user)
+        records = [record(at="2026-11-25T06:00:00Z", inputTokens=100, outputTokens=10, cacheReadTokens=300),  # LA: 24th
+                   record(at="2026-11-22T20:00:00Z", inputTokens=50, outputTokens=0),  # LA: Sunday 22nd, last week
+                   record(at="2026-11-01T09:00:00Z", inputTokens=7, outputTokens=0, model="gpt-4o")]  # LA: 1st
+        assert client.post("/api/sync", json={"records": records}, headers=auth(token)).status_code == 200
+        week = client.get("/api/insights?period=week", headers=auth(token)).get_json()
+        month = client.get("/api/insights?period=month", headers=auth(token)).get_json()
+    assert week["figures"]["totalTokens"] == 410 and week["figures"]["cacheEfficiency"] == 0.75
+    assert week["figures"]["activeDays"] == 1 and week["from"] == "2026-11-23"
+    assert month["figures"]["totalTokens"] == 467 and month["figures"]["distinctModels"] == 2
+    assert "on 1 of the 3 days this week so far (America/Los_Angeles)" in " ".join(
+        i["message"] for i in week["insights"])
+
+
+def test_the_streak_is_taken_as_it_stands_today(app, client):
+    with freeze_time(NOW):
+        alive = make_user("alive", current_streak=9, longest_streak=12, last_active_day=date(2026, 11, 24))
+        lapsed = make_user("lapsed", current_streak=9, longest_streak=12, last_active_day=date(2026, 11, 23))
+        bodies = [client.get("/api/insights", headers=auth(make_token(u))).get_json() for u in (alive, lapsed)]
+    assert bodies[0]["figures"]["currentStreak"] == 9
+    assert bodies[0]["recommendations"][1] == {
+        "title": "Improve Streak", "action": "Keep syncing daily!",
+        "message": "You're 3 days away from your longest streak record (12 days); your current one is 9 days."}
+    assert bodies[1]["figures"]["currentStreak"] == 0
+    assert "You have no current streak; your longest was 12 days." in [r["message"] for r in bodies[1]["recommendations"]]

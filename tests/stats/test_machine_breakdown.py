@@ -192,3 +192,16 @@ def test_adds_up_says_so_when_the_machines_miss_a_record(client, user, token):
     db.session.scalar(select(MachineDay).where(MachineDay.machine_id == DESKTOP)).records = 0
     db.session.commit()
     assert machine_breakdown(user, resolve("all", "UTC", date(2025, 6, 2)))["addsUp"] is False
+
+
+def test_computers_are_numbered_in_the_order_burntop_met_them_and_ties_keep_that_order(client, user, token):
+    from burntop.sync.ingest import ingest
+    from burntop.sync.schema import RecordIn
+
+    ids = [f"{n:032x}" for n in range(1, 12)]
+    for n, machine_id in enumerate(ids):  # one batch each (more than the rate limit allows over HTTP); the later
+        # ones carry older records
+        ingest(user.id, [RecordIn.model_validate(record(f"r{n}", machineId=machine_id,
+                                                        at=f"2025-06-{20 - n:02d}T12:00:00Z"))])
+    result = machine_breakdown(user, resolve("all", "UTC", date(2025, 6, 30)))
+    assert [m["label"] for m in result["machines"]] == [f"Computer {n} (…{n:04x})" for n in range(1, 12)]

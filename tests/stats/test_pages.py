@@ -170,7 +170,7 @@ def test_dashboard_needs_a_sign_in(client, frozen):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("tab", ["overview", "trends", "models", "tools"])
+@pytest.mark.parametrize("tab", ["overview", "trends", "models", "tools", "machines", "insights"])
 @pytest.mark.parametrize("period", ["all", "month", "week"])
 def test_every_tab_and_period_renders_as_page_and_as_partial(client, alice, tab, period):
     sign_in(client, alice)
@@ -258,3 +258,46 @@ def test_compare_refuses_a_private_profile_unless_the_viewer_may_see_it(client, 
     sign_in(client, bob)
     response = client.get("/compare/alice/bob")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_machines_tab_shows_each_computer_and_that_they_add_up(client, frozen):
+    user = make_user("multi", timezone="Asia/Tokyo")
+    sync(client, user, [record(at=days_ago(0), machineId="a" * 28 + "3f9a", inputTokens=3000, outputTokens=0),
+                        record(at=days_ago(1), machineId="b" * 28 + "77c1", inputTokens=1000, outputTokens=0)])
+    sign_in(client, user)
+    page = text_of(client.get("/dashboard/machines?period=week", headers={"HX-Request": "true"}))
+    assert "Computer 1 (…3f9a)" in page and "Computer 2 (…77c1)" in page
+    assert "2 computers synced to this account" in page and "Together they make your total of 4K tokens" in page
+    assert "Tokens by computer, this week" in page and "Cost (API-equivalent estimate)" in page
+    assert "a" * 28 not in page  # never the id itself
+    assert "/settings/computers" in page
+
+
+def test_insights_tab_without_enough_users_says_so_and_invents_no_percentile(client, frozen):
+    user = make_user("alone")
+    sync(client, user, [record(at=days_ago(0))])
+    sign_in(client, user)
+    page = text_of(client.get("/dashboard/insights?period=week"))
+    assert "percentiles need at least 10" in page or "have not been computed yet" in page
+    assert "Higher than" not in page
+
+
+def test_insights_tab_shows_percentiles_once_computed_and_the_rules_messages(client, frozen):
+    from burntop.stats import benchmarks
+
+    peers = [make_user(f"peer-{i}") for i in range(11)]
+    for i, peer in enumerate(peers):
+        sync(client, peer, [record(at=days_ago(0), inputTokens=100 * (i + 1), outputTokens=0)])
+    user = make_user("ranked")
+    sync(client, user, [record(at=days_ago(0), inputTokens=650, outputTokens=0, cacheReadTokens=100)])
+    sign_in(client, user)
+    benchmarks.refresh_percentiles()
+    page = text_of(client.get("/dashboard/insights?period=week"))
+    assert "Compared with 12 public users active this week" in page
+    assert re.search(r"Higher than \d+%", page)
+    from burntop.stats.insights import insights_for
+
+    body = insights_for(user, "week")
+    assert str(escape(body["benchmark"]["message"])) in page
+    for item in body["insights"] + body["recommendations"]:
+        assert str(escape(item["message"])) in page

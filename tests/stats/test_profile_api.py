@@ -153,3 +153,18 @@ def test_going_private_shows_at_once(client, ada):
     response = client.patch("/api/users/me", json={"isPublic": False}, headers=auth(make_token(ada)))
     assert response.status_code == 200
     error(client.get("/api/users/ada/stats"), 403, "FORBIDDEN")
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "%E2%80%AE", "ada%20", "..%2F..%2Fetc"])
+@pytest.mark.parametrize("path", PATHS)
+def test_odd_usernames_are_404_not_500(client, path, name):
+    error(client.get(path.format(name)), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_nul_in_the_username_is_a_400(client, path):
+    error(client.get(path.format("a%00b")), 400, "VALIDATION_ERROR")
+
+
+def test_a_trailing_newline_does_not_name_a_user(client, ada):
+    error(client.get("/api/users/ada%0A"), 404, "NOT_FOUND")
