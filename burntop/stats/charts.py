@@ -127,7 +127,7 @@ def heatmap(per_day: dict[date, int], end: date, *, title: str, time_zone: str, 
         value = int(per_day.get(day, 0))
         x, y = left + column * (cell + gap), top + row * (cell + gap)
         parts.append(f'<rect class="heat heat--{heat_level(value, peak)}" x="{x}" y="{y}" width="{cell}" '
-                     f'height="{cell}" rx="2"><title>{day.isoformat()}: {escape(fmt.tokens(value))}</title></rect>')
+                     f'height="{cell}" rx="2"><title>{day.isoformat()}: {fmt.plural(value, "token")}</title></rect>')
         totals = monthly.setdefault((day.year, day.month), [0, 0])
         totals[0] += value
         totals[1] += 1 if value else 0

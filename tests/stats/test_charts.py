@@ -59,7 +59,7 @@ def test_heatmap_has_one_cell_per_day_in_weeks_starting_monday():
     cells = [r for r in svg_of(figure).iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert len(cells) == 365
     titles = [c.find(f"{SVG}title").text for c in cells]
-    assert titles[0].startswith("2025-11-27") and titles[-1] == "2026-11-26: 1K tokens"
+    assert titles[0].startswith("2025-11-27") and titles[-1] == "2026-11-26: 1,000 tokens"
     by_day = {c.find(f"{SVG}title").text[:10]: c for c in cells}
     assert by_day["2026-11-26"].get("class") == "heat heat--4"
     assert by_day["2026-11-25"].get("class") == "heat heat--1"
