@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# `make run` is a private burntop on this machine (README: "Local mode"); BURNTOP_LOCAL_MODE=0 make run turns it off.
+BURNTOP_LOCAL_MODE ?= 1
 # The PostgreSQL + Redis pass of `make test`; override to point elsewhere.
 BURNTOP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BURNTOP_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
@@ -30,7 +32,7 @@ run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo seed --if-empty
 	$(BIN)/flask --app app percentiles refresh --if-missing
-	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	BURNTOP_LOCAL_MODE=$(BURNTOP_LOCAL_MODE) $(BIN)/flask --app app serve --host 127.0.0.1 --port $(PORT)
 
 # The suite twice: on the embedded SQLite default, then on PostgreSQL with Redis.
 test: test-sqlite test-postgres

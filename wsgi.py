@@ -3,6 +3,9 @@ without a real SECRET_KEY refuses to start instead of signing sessions with the 
 import os
 
 os.environ.setdefault("BURNTOP_ENV", "production")
+if os.environ.get("BURNTOP_LOCAL_MODE", "").strip().lower() in {"1", "true", "yes", "on"}:
+    raise RuntimeError("BURNTOP_LOCAL_MODE is for `make run` on one machine (flask --app app serve), "
+                       "never for gunicorn: unset it")
 
 from burntop import create_app, freeze_after_start_up  # noqa: E402
 

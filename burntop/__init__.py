@@ -29,6 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(app.instance_path))
     app.config.update(config or {})
     settings.check_production(app.config)
+    from burntop import local_mode
+    local_mode.check_config(app.config)
+    if local_mode.enabled(app):
+        local_mode.check_flask_run()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.register(app)
     commands.register(app)
+    local_mode.init_app(app)
     return app
 
 
@@ -99,6 +104,7 @@ BLUEPRINT_MODULES = (
     "burntop.accounts.views", "burntop.accounts.auth_api", "burntop.accounts.github",
     "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
+    "burntop.local_mode",
     "burntop.stats.insights_api", "burntop.stats.public_api", "burntop.stats.machines_api", "burntop.stats.api",
     "burntop.integrity.views", "burntop.leaderboard.api", "burntop.leaderboard.views",
     "burntop.stats.views",  # last: its /<username> catch-all must not shadow any route above

@@ -63,6 +63,53 @@ def create_token_command(username, label):
     click.echo(plaintext)
 
 
+def _burntop_command() -> str:
+    """How to type the client here: `burntop` when it is on PATH, else the venv's script (.venv/bin/burntop)."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("burntop")
+    found = shutil.which("burntop")
+    if found and Path(found).resolve() == script.resolve():
+        return "burntop"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return os.fspath(script)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), envvar="PORT",
+              help="Port to listen on ($PORT).")
+def serve_command(host: str, port: int) -> None:
+    """Serve burntop (what `make run` uses): print its address and the sync command, then serve.
+
+    In local mode (BURNTOP_LOCAL_MODE=1) it refuses any address other computers could reach, and makes
+    the owner account before the first visit."""
+    from flask import current_app
+    from werkzeug.serving import is_running_from_reloader, run_simple
+
+    from burntop import local_mode
+
+    app = current_app._get_current_object()
+    local = local_mode.enabled(app)
+    if local:
+        try:
+            local_mode.check_bind(host)
+        except local_mode.LocalModeRefused as exc:
+            raise click.ClickException(str(exc))
+        local_mode.ensure_owner()
+        db.session.remove()
+    shown = f"[{host}]" if ":" in host else host
+    if not is_running_from_reloader():  # --debug: the reloader's child serves; the lines were printed once
+        for line in local_mode.newcomer_lines(f"http://{shown}:{port}", _burntop_command(), local):
+            click.echo(line)
+    run_simple(host, port, app, threaded=True, use_reloader=app.debug, use_debugger=app.debug)
+
+
 @percentiles_cli.command("refresh")
 @click.option("--if-missing", is_flag=True, help="Only when no snapshot exists yet (what `make run` does).")
 def refresh_percentiles_command(if_missing):
@@ -95,3 +142,4 @@ def register(app: Flask) -> None:
     for group in (users_cli, tokens_cli, percentiles_cli, xp_cli, demo_cli, prices_cli, leaderboard_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)

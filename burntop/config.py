@@ -60,6 +60,8 @@ def from_environment(instance_path: str) -> dict:
                               .split(",") if h.strip()),
         # How many reverse proxies sit in front of the app (their X-Forwarded-* headers are trusted).
         "PROXY_FIX": int(os.environ.get("BURNTOP_PROXY_FIX", "0")),
+        # A private burntop on one machine (burntop.local_mode): `make run` turns it on, nothing else does.
+        "BURNTOP_LOCAL_MODE": _bool("BURNTOP_LOCAL_MODE"),
     }
 
 

@@ -129,6 +129,8 @@ def app_config(database_url) -> dict:
         "BURNTOP_BASE_URL": "http://testserver",
         # Reserved names (RFC 2606) that never resolve: setting an avatar never reaches the internet.
         "AVATAR_HOSTS": ("avatars.example", "avatars.example.com"),
+        # Off whatever the environment says (`make run` turns it on); `local_app_config` turns it on.
+        "BURNTOP_LOCAL_MODE": False,
     }
 
 
@@ -143,7 +145,7 @@ def _forget_cached_user() -> None:
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
-    app.before_request(_forget_cached_user)
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)  # before any hook reads the user
     with app.app_context():
         _truncate()
         yield app
@@ -159,6 +161,13 @@ def app(app_config):
         except redis_py.ConnectionError:  # a test that points the app at a Redis that is down
             pass
         redis.close()
+
+
+@pytest.fixture
+def local_app(app_config, request):
+    """The `app` fixture in local mode (burntop.local_mode): the setting is made before the app is."""
+    app_config["BURNTOP_LOCAL_MODE"] = True
+    return request.getfixturevalue("app")
 
 
 @pytest.fixture

@@ -101,11 +101,21 @@ def main() -> None:
 @click.option("--no-browser", is_flag=True, help="Only print the link to open (ssh sessions, headless machines).")
 @click.option("--no-verify", is_flag=True,
               help="With --token: save it without asking the server (it is offline, or not reachable from here).")
-def login(token: str | None, api_url: str | None, no_browser: bool, no_verify: bool) -> None:
+@click.option("--local", "local", is_flag=True,
+              help="Log in to the burntop `make run` serves on this computer (no sign-up; "
+                   "--api-url default http://127.0.0.1:5000).")
+def login(token: str | None, api_url: str | None, no_browser: bool, no_verify: bool, local: bool) -> None:
     """Link this machine: approve it in your browser, or save an API token with --token."""
     settings = cfg.load()
     if no_verify and not token:
         raise click.UsageError("--no-verify goes with --token (a browser login is checked by the server itself)")
+    if local:
+        if token:
+            raise click.UsageError("--local gets its own token: leave out --token")
+        from burntop.client import local_login
+
+        _local_login(settings, local_login.local_server(api_url, settings.api_url))
+        return
     if not token:
         from burntop.client import device_login
 
@@ -144,6 +154,19 @@ def login(token: str | None, api_url: str | None, no_browser: bool, no_verify: b
     click.echo(f"logged in to {server} as {who.get('username', '?')}")
     if settings.token_from_env:
         click.echo("note: BURNTOP_TOKEN is set in your environment and overrides the saved token", err=True)
+
+
+def _local_login(settings: cfg.Settings, server: str, *, note: str = "") -> None:
+    """Get, check and save a token for the owner of the local burntop at server (`login --local`)."""
+    from burntop.client import local_login
+
+    try:
+        token, username = local_login.log_in(server, on_retry=_to_stderr)
+    except local_login.LocalLoginError as exc:
+        raise click.ClickException(str(exc))
+    cfg.save_login(settings, token, server)
+    settings.token, settings.api_url = token, server
+    click.echo(f"{note}logged in to {server} as {username} (local mode)", err=bool(note))
 
 
 @main.command()
@@ -214,6 +237,10 @@ def _status_lines(info: dict, settings, show_all: bool) -> None:
         "unchecked": "token saved, not checked (the server did not answer)",
         "none": "not logged in: run `burntop login`",
     }[info["token"]]
+    from burntop.client.local_login import is_loopback_url
+
+    if info["token"] == "none" and is_loopback_url(settings.api_url):
+        account = "not logged in: `burntop sync` logs in to the burntop on this computer (`burntop login --local`)"
     click.echo(f"account  {account}")
     if not info["sources"]:
         click.echo("no AI coding tool's usage logs found on this machine "
@@ -301,7 +328,10 @@ def _local_zone() -> str:
               help="How long to keep retrying a server that is down or failing (default 30; 0: try once).")
 @click.option("--install-schedule", is_flag=True, help="Sync every hour (cron; Task Scheduler command on Windows).")
 @click.option("--remove-schedule", is_flag=True, help="Stop the hourly sync.")
-def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_schedule, remove_schedule) -> None:
+@click.option("--api-url", help="The burntop server for this sync (default: the saved one). A burntop on this "
+                                "computer with no token saved yet logs in as with `login --local`, and is saved.")
+def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_schedule, remove_schedule,
+         api_url) -> None:
     """Upload new usage to burntop."""
     if install_schedule or remove_schedule:
         from burntop.client import schedule
@@ -315,9 +345,17 @@ def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_
     from burntop.client.render import sync_progress
     from burntop.client.upload import DEFAULT_TIMEOUT, Client
 
+    from burntop.client.local_login import is_loopback_url
+
     settings = cfg.load()
+    if api_url:
+        settings.api_url = api_url.rstrip("/")
     if not settings.logged_in and not dry_run:
-        raise click.ClickException("not logged in: run `burntop login` (or `burntop login --token <token>`, or set BURNTOP_TOKEN)")
+        if not is_loopback_url(settings.api_url):
+            raise click.ClickException("not logged in: run `burntop login` (or `burntop login --token <token>`, "
+                                       "or set BURNTOP_TOKEN)")
+        _local_login(settings, settings.api_url, note="no token saved: asked the burntop on this computer for one "
+                                                      "(as `burntop login --local` does); ")
     env, home = _env_home()
     sources = _sources(source_names)
     with sync_progress(enabled=not as_json and sys.stderr.isatty()) as (progress, note):
@@ -338,6 +376,9 @@ def sync(source_names, since, full, dry_run, as_json, verbose, timeout, install_
         sync_summary(report)
     if report.rejected_token and settings.token_from_env:
         click.echo("note: the token came from BURNTOP_TOKEN in your environment, which overrides a saved login",
+                   err=True)
+    elif report.rejected_token and is_loopback_url(settings.api_url):
+        click.echo(f"for the burntop on this computer: `burntop login --local --api-url {settings.api_url}`",
                    err=True)
     if not report.ok:
         sys.exit(1)

@@ -178,3 +178,7 @@ class Client:
 
     def profile(self) -> dict:
         return self._call("GET", "/api/profile")
+
+    def local_token(self, client_name: str) -> dict:
+        """A token for the owner of a burntop in local mode (burntop.client.local_login)."""
+        return self._call("POST", "/api/local/token", json={"client_name": client_name})

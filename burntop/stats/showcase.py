@@ -18,12 +18,12 @@ def top_public_this_week(today: date) -> dict | None:
     """The public profile with the most tokens over the last 7 UTC days, with its daily series (trusted days only)."""
     start = today - timedelta(days=6)
     leader = db.session.execute(
-        select(User.id, User.username, User.name, User.avatar_digest, safe_sum(TOKENS).label("tokens"),
-               safe_sum(DailyRollup.cost_nanos).label("cost"))
+        select(User.id, User.username, User.name, User.avatar_digest, User.is_demo,
+               safe_sum(TOKENS).label("tokens"), safe_sum(DailyRollup.cost_nanos).label("cost"))
         .join(DailyRollup, DailyRollup.user_id == User.id)
         .where(User.is_public.is_(True), DailyRollup.day >= start, DailyRollup.day <= today,
                trusted(DailyRollup.user_id, DailyRollup.day))
-        .group_by(User.id, User.username, User.name, User.avatar_digest)
+        .group_by(User.id, User.username, User.name, User.avatar_digest, User.is_demo)
         .order_by(safe_sum(TOKENS).desc(), User.id).limit(1)
     ).first()
     if leader is None:
@@ -42,6 +42,7 @@ def top_public_this_week(today: date) -> dict | None:
     peak = max(series) or 1
     return {
         "username": leader.username, "name": leader.name or leader.username, "avatar_digest": leader.avatar_digest,
+        "is_demo": bool(leader.is_demo),
         "tokens": int(leader.tokens), "cost": int(leader.cost) / 1e9, "sources": list(sources),
         "activeDays": sum(1 for value in series if value),
         "days": [{"date": day.isoformat(), "weekday": day.strftime("%a"), "tokens": value,
