@@ -18,13 +18,13 @@ import logging
 import zlib
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import (BigInteger, Date, Float, Integer, String, and_, case, cast, delete, func, literal, or_, select,
                         text, union_all, update)
 
 from burntop.database import insert
 from burntop.extensions import db
 from burntop.integrity.exclude import trusted
+from burntop.local_mode import enabled as local_mode_enabled
 from burntop.leaderboard import rules
 from burntop.models import DailyRollup, LeaderboardBoard, LeaderboardEntry, User
 from burntop.models.types import UTCDateTime, utcnow
@@ -36,7 +36,8 @@ BASELINE_EVERY = timedelta(hours=24)  # trend marks compare with the ranks of ab
 
 
 def local_mode() -> bool:
-    return bool(current_app.config.get("LOCAL_MODE"))
+    """In local mode (burntop.local_mode) demo users are listed beside the owner."""
+    return local_mode_enabled()
 
 
 def listed_users():

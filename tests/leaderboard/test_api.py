@@ -134,7 +134,7 @@ def test_private_and_demo_users_are_never_listed(client, app, five):
     assert "shy" not in [e["username"] for e in get(client, "?type=friends").get_json()["entries"]]
     sign_in(client, shy)
     assert get(client).get_json()["userEntry"] is None, "a private profile has no place on a public board"
-    app.config["LOCAL_MODE"] = True
+    app.config["BURNTOP_LOCAL_MODE"] = True
     refresh_due()
     db.session.query(LeaderboardBoard).update({"computed_at": None})  # local mode: recompute now
     db.session.commit()
@@ -155,7 +155,9 @@ def test_a_sync_marks_its_boards_stale_and_the_job_recomputes_them(client, five,
     assert get(client, "?tool=cursor").get_json()["entries"] == []
     newcomer = make_user("newcomer")
     now = datetime.now(timezone.utc)
-    batch = [record("n1", at=now - timedelta(minutes=1), source="cursor", inputTokens=9_000_000)]
+    # Ten responses of 900K prompt tokens: within the model's context window (burntop.integrity), so counted.
+    batch = [record(f"n{i}", at=now - timedelta(minutes=1, seconds=i), source="cursor", inputTokens=900_000)
+             for i in range(10)]
     assert client.post("/api/sync", json={"records": batch}, headers=auth(make_token(newcomer))).status_code == 200
     scopes = set(db.session.scalars(select(LeaderboardDirty.scope)))
     assert {"all", "tool:cursor", "model:claude-sonnet-4-20250514"} <= scopes

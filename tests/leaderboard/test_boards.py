@@ -149,7 +149,7 @@ def test_private_and_demo_users_are_never_listed_unless_local_mode(app):
         rollup(user, TODAY, input_tokens=100 + n)
     refresh()
     assert ranks("global") == [("open", 100)]
-    app.config["LOCAL_MODE"] = True
+    app.config["BURNTOP_LOCAL_MODE"] = True
     refresh()
     assert [name for name, _ in ranks("global")] == ["demo-1", "open"], "demo users in local mode, never the private"
 
