@@ -57,11 +57,15 @@ class Process:
                                       stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.output = ""
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
-        for line in self.popen.stdout:
-            self.lines.put(line)
+        try:
+            for line in self.popen.stdout:
+                self.lines.put(line)
+        except (ValueError, OSError):  # the pipe was closed under us: the process is gone
+            pass
 
     def wait_for(self, pattern: str, timeout: float = 20) -> re.Match:
         deadline = time.monotonic() + timeout
@@ -83,6 +87,11 @@ class Process:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait(5)
+        self.close_output()
+
+    def close_output(self) -> None:
+        """Close our end of the pipe once the reader has seen its end (never under a read in progress)."""
+        self.reader.join(5)
         self.popen.stdout.close()
 
 

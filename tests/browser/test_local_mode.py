@@ -43,7 +43,7 @@ class MakeRun(Served):
             except subprocess.TimeoutExpired:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(5)
-        self.popen.stdout.close()
+        self.close_output()
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ MACHINES = ("0f3c" * 8, "a9d1" * 8, "77be" * 8)
 
 @pytest.fixture
 def veteran(client):
-    """A year of heavy daily use in Los Angeles: tens of billions of tokens over seven models and five tools."""
+    """A year of heavy daily use in Los Angeles: billions of tokens over seven models and five tools, each
+    response within its model's context window and output limit (burntop.integrity), so all of it is public."""
     user = make_user(USERNAME, name="Maximiliana Wolfeschlegelsteinhausen", xp_centi=115_432 * 100,
                      timezone="America/Los_Angeles", bio="Ships a lot of code with a lot of agents.",
                      website="https://example.com/maximiliana")
@@ -34,8 +35,8 @@ def veteran(client):
         for i in range(2 + day % 7):
             records.append(record(f"v{day}-{i}", at=now - timedelta(days=day, hours=2 * i),
                                   model=MODELS[(day + i) % len(MODELS)], source=SOURCES[(day * 7 + i) % len(SOURCES)],
-                                  inputTokens=4_000_000 + 397_123 * (day % 13), outputTokens=2_000_000,
-                                  cacheReadTokens=6_000_000 + 7_919 * day, cacheCreationTokens=1_000_000,
+                                  inputTokens=40_000 + 3_971 * (day % 13), outputTokens=20_000,
+                                  cacheReadTokens=700_000 + 79 * day, cacheCreationTokens=100_000,
                                   machineId=MACHINES[(day + i) % len(MACHINES)]))
     response = client.post("/api/sync", json={"records": records}, headers=auth(make_token(user)))
     assert response.status_code == 200, response.get_json()

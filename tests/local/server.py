@@ -46,4 +46,5 @@ class Served(Process):
     def _start_reading(self) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.output = ""
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()

@@ -38,7 +38,8 @@ def frozen():
 def alice(client, frozen):
     user = make_user("alice", name="Alice Smith", bio="Full-stack developer", timezone="Europe/Paris")
     sync(client, user, [
-        record(at=days_ago(0), inputTokens=1_000_000, outputTokens=200_000, cacheReadTokens=3_000_000),
+        *(record(at=days_ago(0), inputTokens=200_000, outputTokens=40_000, cacheReadTokens=600_000)
+          for _ in range(5)),  # each response within the model's context window (burntop.integrity)
         record(at=days_ago(1), inputTokens=40_000, outputTokens=9_000, model="gpt-5", source="codex"),
         record(at=days_ago(40), inputTokens=5_000, outputTokens=1_000),
     ])
