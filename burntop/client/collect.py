@@ -160,12 +160,17 @@ class ParseCache:
 PARALLEL_MIN_FILES = 16
 
 
+_WORKER_SOURCES: dict = {}  # a worker's sources by name, looked up once (not once per file)
+
+
 def _parse_to_rows(job: tuple) -> tuple:
     """Worker: parse one file and return plain rows (tuples pickle fast; Records do not)."""
     source_name, key, checkpoint = job
-    from burntop.client.sources import select
+    source = _WORKER_SOURCES.get(source_name)
+    if source is None:
+        from burntop.client.sources import select
 
-    source = select([source_name])[0]
+        source = _WORKER_SOURCES[source_name] = select([source_name])[0]
     result, problem = safe_parse(source, Path(key), checkpoint)
     if result is None:
         return key, None, problem, None

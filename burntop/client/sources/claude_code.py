@@ -117,7 +117,9 @@ def _entry(obj: dict, message: object, skipped: Counter, main_file: bool, moment
     one_hour = 0
     split = get("cache_creation")
     if split.__class__ is dict:
-        one_hour = _count(split.get("ephemeral_1h_input_tokens"))
+        one_hour = split.get("ephemeral_1h_input_tokens")
+        if one_hour.__class__ is not int or one_hour < 0:
+            one_hour = _count(one_hour)
         if not write:
             write = _count(split.get("ephemeral_5m_input_tokens")) + one_hour
         one_hour = min(one_hour, write)

@@ -124,6 +124,8 @@ class SessionFacts:
         self._last_key: bytes | None = None
         self._stamps: dict[str, list[bytes]] = {}  # session -> raw timestamps of lines not decoded
         self._times: dict[str, list[float]] = {}  # session -> times of decoded lines
+        self._moments: list[datetime] = []  # the times of the responses, and their sessions
+        self._moment_sessions: list[str] = []
         pending = checkpoint.get("pending")
         # tool_use id -> "edit" or "commit": calls whose result decides what they count
         self.pending: dict[str, str] = {k: v for k, v in pending.items() if v in ("edit", "commit")} \
@@ -192,16 +194,19 @@ class SessionFacts:
         else:
             times.append(at)
 
-    def response(self, session: object, moment: datetime | None, message: object, tool_use: bool) -> None:
+    def response(self, session: object, moment: datetime | None, message: object, calls: bool) -> None:
         """A decoded assistant line: its session, time (``utc_time`` of its timestamp) and message; an
-        event, and the edit and commit calls it makes (``tool_use``: its bytes name a tool_use block)."""
+        event, and the edit and commit calls it makes (``calls``: its bytes name a tool_use block)."""
         if session.__class__ is not str or moment is None:
             return
         if session:
-            self._event(session, moment.timestamp())  # type: ignore[arg-type]
+            if session not in self.tally.parts:
+                self.tally.part(session)
+            self._moment_sessions.append(session)
+            self._moments.append(moment)
         if session != self._last:
             self._remember(session)  # type: ignore[arg-type]
-        if tool_use and message.__class__ is dict:
+        if calls and message.__class__ is dict:
             content = message.get("content")  # type: ignore[union-attr]
             if content.__class__ is list:
                 self._calls(content)  # type: ignore[arg-type]
@@ -251,6 +256,14 @@ class SessionFacts:
 
     def dump(self) -> dict:
         """What the checkpoint keeps: the file's session part and the calls still waiting."""
+        if self._moments:
+            sessions, times = self._moment_sessions, list(map(datetime.timestamp, self._moments))
+            if len(set(sessions)) == 1:
+                self._times.setdefault(sessions[0], []).extend(times)
+            else:
+                for session, at in zip(sessions, times):
+                    self._times.setdefault(session, []).append(at)
+            self._moments, self._moment_sessions = [], []
         for session in {**self._times, **self._stamps}:
             times = self._times.get(session, [])
             stamps = self._stamps.get(session)
