@@ -122,3 +122,13 @@ def forget(*names: str) -> None:
             client.delete(*(_key(name) for name in names))
         except RedisError as error:
             redis_failed(error, "clearing cached values")
+
+
+def forget_here(prefix: str) -> None:
+    """Drop this process's copies whose names start with `prefix`: values under names nobody will read
+    again (an old generation) would otherwise stay in memory for the life of the process. Copies in
+    Redis expire on their own."""
+    state = _state()
+    for store in (state["entries"], state["locks"]):
+        for name in [name for name in list(store) if name.startswith(prefix)]:
+            store.pop(name, None)

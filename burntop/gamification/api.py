@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import and_, func, or_, select
 
-from burntop.accounts.auth import api_auth_required, api_user
+from burntop.accounts.access import visible_user_or_abort
+from burntop.accounts.auth import api_auth_required
 from burntop.errors import ApiError
 from burntop.extensions import db
 from burntop.gamification import catalog, evaluate, rules, showcase
-from burntop.models import AchievementUnlock, Follow, User
+from burntop.models import AchievementUnlock, User
 
 api_bp = Blueprint("gamification_api", __name__, url_prefix="/api")
 
@@ -25,24 +26,6 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
     return value
 
 
-def _may_see_private(user: User) -> bool:
-    viewer = api_user()
-    if viewer is None:
-        return False
-    return viewer.id == user.id or db.session.scalar(select(func.count()).where(
-        Follow.follower_id == viewer.id, Follow.followee_id == user.id, Follow.status == "accepted")) > 0
-
-
-def visible_user(username: str) -> User:
-    """Load a profile the caller may see in full: 404 if unknown, 403 if private to them."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise ApiError(404, f"There is no user '{username}'.")
-    if not user.is_public and not _may_see_private(user):
-        raise ApiError(403, f"{username}'s profile is private.")
-    return user
-
-
 @api_bp.get("/achievements")
 def achievements():
     listed = catalog.select(_choice("category", catalog.CATEGORIES), _choice("rarity", catalog.RARITIES))
@@ -54,12 +37,12 @@ def achievements():
 
 @api_bp.get("/users/<username>/achievements")
 def user_achievements(username: str):
-    return jsonify({"achievements": showcase.user_achievements(visible_user(username).id)})
+    return jsonify({"achievements": showcase.user_achievements(visible_user_or_abort(username).id)})
 
 
 @api_bp.get("/users/<username>/level")
 def user_level(username: str):
-    return jsonify(rules.level_info(visible_user(username).xp_centi))
+    return jsonify(rules.level_info(visible_user_or_abort(username).xp_centi))
 
 
 @api_bp.patch("/users/me/achievements/<achievement_id>/pin")

@@ -158,6 +158,7 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
                         now: datetime | None = None) -> tuple[T | None, Outcome]:
     """Under the user's evaluation lock, apply `change` (if any), then evaluate; commit both or neither."""
     from burntop.gamification.showcase import forget_progress
+    from burntop.stats.figures import forget_figures
 
     ensure_catalog()
     now = now or utcnow()
@@ -170,6 +171,7 @@ def change_and_evaluate(user_id: int, change: Callable[[], T] | None = None,
         db.session.rollback()
         raise
     forget_progress(user_id)  # the achievements page shows what this evaluation saw
+    forget_figures(user_id)  # streaks, level and unlocks in the profile and dashboard figures
     return result, outcome
 
 

@@ -30,6 +30,7 @@ from burntop.gamification.evaluate import evaluate_later
 from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord, User
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
+from burntop.stats.figures import forget_figures
 from burntop.sync.schema import RecordIn, SessionIn
 
 ROLLUP_SUMS = (
@@ -264,6 +265,8 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
     except BaseException:
         db.session.rollback()
         raise
+    if new_rows or sessions:
+        forget_figures(user_id)  # the user's numbers show this batch at once
     sent, added = Counter(r.source for r in records), Counter(row["source"] for row in new_rows)
     return IngestResult(added=len(new_rows), skipped=len(records) - len(new_rows),
                         days=frozenset(d["day"] for d in deltas),

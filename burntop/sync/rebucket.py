@@ -115,7 +115,9 @@ def rebucket_user(user_id: int) -> int:
         db.session.rollback()
         raise
     from burntop.gamification.evaluate import evaluate_after_commit
+    from burntop.stats.figures import forget_figures
 
+    forget_figures(user_id)  # every figure moved with the days
     evaluate_after_commit(user_id)  # streaks moved with the days
     return len(moved)
 
