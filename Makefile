@@ -29,6 +29,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo seed --if-empty
+	$(BIN)/flask --app app percentiles refresh --if-missing
 	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 # The suite twice: on the embedded SQLite default, then on PostgreSQL with Redis.

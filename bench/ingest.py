@@ -14,6 +14,7 @@ import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from burntop.extensions import db  # noqa: E402
 
 MODELS = ["claude-sonnet-4-20250514", "claude-opus-4-1-20250805", "gpt-5", "gemini-2.5-pro"]
 SOURCES = ["claude-code", "codex", "gemini-cli", "opencode"]
+MACHINES = [f"{n:032x}" for n in (0xA1, 0xB2, 0xC3)]  # three computers, as the client's random ids
 
 
 def fresh_database(admin_url: str, name: str) -> str:
@@ -37,6 +39,27 @@ def fresh_database(admin_url: str, name: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def bench_user(server_url: str, name: str):
+    """A fresh, migrated database `name` on the server and one user with a token, inside the app's context;
+    (test client, user, token) for the block; the database is dropped after it."""
+    url = fresh_database(server_url, name)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                      "REDIS_URL": None, "SYNC_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        user = create_user("bench", timezone="America/Los_Angeles")
+        _, token = create_token(user, "bench")
+        db.session.commit()
+        yield app.test_client(), user, token
+        db.session.remove()
+        db.engine.dispose()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def batch(tag: str, size: int, rng: random.Random) -> bytes:
@@ -50,6 +73,7 @@ def batch(tag: str, size: int, rng: random.Random) -> bytes:
             "inputTokens": rng.randint(1, 5000), "outputTokens": rng.randint(10, 8000),
             "cacheCreationTokens": rng.randint(0, 20000), "cacheReadTokens": rng.randint(0, 200000),
             "sessionId": f"{tag}-session-{i // 200}", "latencyMs": rng.randint(200, 30000), "success": True,
+            "machineId": MACHINES[i % len(MACHINES)],
         })
     return json.dumps({"records": records}).encode()
 
@@ -133,26 +157,18 @@ def measure(client, token: str, label: str, runs: int, rng: random.Random) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="a PostgreSQL server; the benchmark creates and drops database burntop_bench on it")
+                        help="a PostgreSQL server; the benchmark creates and drops a database on it (--database-name)")
     parser.add_argument("--history", type=int, default=5_000_000, help="records stored before the second round")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--database-name", default="burntop_bench",
+                        help="the database created (and dropped) for the run; give another to run two at once")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="gc.freeze() after start-up, as wsgi.py and the worker do")
     args = parser.parse_args()
     gc.callbacks.append(_time_full_gcs)
 
-    url = fresh_database(args.database_url, "burntop_bench")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                      "REDIS_URL": None, "SYNC_RATE_LIMIT": "1000 per minute", "LOG_LEVEL": "WARNING"})
     rng = random.Random(42)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        user = create_user("bench", timezone="America/Los_Angeles")
-        _, token = create_token(user, "bench")
-        db.session.commit()
-        client = app.test_client()
+    with bench_user(args.database_url, args.database_name) as (client, user, token):
         timed_sync(client, token, batch("warmup", 100, rng))  # imports, price table, connection pool
         if args.gc_freeze:
             from burntop import freeze_after_start_up
@@ -168,11 +184,6 @@ def main() -> None:
             stored = db.session.execute(text("select count(*) from usage_records")).scalar()
             print(f"\n(history: {stored:,} records stored for the user in {took:.0f} s)\n")
             measure(client, token, f"{stored / 1e6:.1f}M records stored", args.runs, rng)
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(args.database_url, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "burntop_bench" WITH (FORCE)')
-
 
 if __name__ == "__main__":
     main()

@@ -76,6 +76,8 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     redis_client.init_app(app)
     pending.init_app(app)
+    from burntop.stats import benchmarks
+    benchmarks.init_app(app)
 
 
 def freeze_after_start_up() -> None:
@@ -97,7 +99,8 @@ BLUEPRINT_MODULES = (
     "burntop.accounts.views", "burntop.accounts.auth_api", "burntop.accounts.github",
     "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
-    "burntop.stats.api",
+    "burntop.stats.api", "burntop.stats.machines_api", "burntop.stats.insights_api",
+    "burntop.stats.views",  # last: its /<username> catch-all must not shadow any route above
 )
 
 

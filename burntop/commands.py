@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app app users|tokens|demo|worker|prices ...`."""
+"""Operator commands: `flask --app app users|tokens|percentiles|demo|worker|prices ...`."""
 from __future__ import annotations
 
 import click
@@ -13,6 +13,7 @@ from burntop.models import User
 
 users_cli = AppGroup("users", help="Create and list users.")
 tokens_cli = AppGroup("tokens", help="Create API tokens.")
+percentiles_cli = AppGroup("percentiles", help="Community percentile snapshots (/api/insights).")
 
 
 @users_cli.command("create")
@@ -61,11 +62,25 @@ def create_token_command(username, label):
     click.echo(plaintext)
 
 
+@percentiles_cli.command("refresh")
+@click.option("--if-missing", is_flag=True, help="Only when no snapshot exists yet (what `make run` does).")
+def refresh_percentiles_command(if_missing):
+    """Recompute the percentile snapshots now (the worker does it every 15 minutes)."""
+    from burntop.format import plural
+    from burntop.stats.benchmarks import last_computed, refresh_percentiles
+
+    if if_missing and last_computed() is not None:
+        click.echo("percentile snapshots exist; nothing to do")
+        return
+    for period, populations in refresh_percentiles().items():
+        click.echo(f"{period}: " + ", ".join(f"{metric} {plural(n, 'user')}" for metric, n in populations.items()))
+
+
 def register(app: Flask) -> None:
     from burntop.demo import demo_cli
     from burntop.pricing.commands import prices_cli
     from burntop.worker import worker_command
 
-    for group in (users_cli, tokens_cli, demo_cli, prices_cli):
+    for group in (users_cli, tokens_cli, percentiles_cli, demo_cli, prices_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker_command)

@@ -22,6 +22,8 @@ def number(n: int | float | None, digits: int = 0) -> str:
     if n is None:
         return "0"
     if digits == 0:
+        if LOCALE == "en":  # Babel's "#,##0" in English, without its cost (charts format thousands of cells)
+            return f"{round(n):,}"
         return format_decimal(round(n), format="#,##0", locale=LOCALE)
     return format_decimal(n, format="#,##0." + "#" * digits, locale=LOCALE)
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import current_app
+from flask import Flask, current_app
 from rq import Queue
 
 from burntop.redis_client import get_redis
@@ -18,6 +19,13 @@ QUEUES = (DEFAULT_QUEUE,)
 def refresh_global_totals() -> dict:
     """Recompute the landing page's global totals into the shared cache."""
     from burntop.stats.totals import refresh_global_totals as refresh
+
+    return refresh()
+
+
+def refresh_percentiles() -> dict[str, dict[str, int]]:
+    """Recompute the community percentile snapshots /api/insights reads (burntop.stats.benchmarks)."""
+    from burntop.stats.benchmarks import refresh_percentiles as refresh
 
     return refresh()
 
@@ -52,6 +60,7 @@ class Periodic:
 SCHEDULE = (
     Periodic(refresh_global_totals, interval=60),
     Periodic(sweep_pending_work, interval=60),
+    Periodic(refresh_percentiles, interval=15 * 60),
     Periodic(purge_expired, cron="17 3 * * *"),
 )
 
@@ -73,3 +82,22 @@ def enqueue(func: Callable, *args, queue: str = DEFAULT_QUEUE, **kwargs):
     if get_redis() is None:
         return func(*args, **kwargs)
     return get_queue(queue).enqueue(func, *args, **kwargs)
+
+
+def after_requests_every(app: Flask, seconds: int, func: Callable, what: str) -> None:
+    """Without Redis there is no worker for periodic work: run func after a request now and then, at most
+    once every `seconds` (the first time `seconds` after start-up). A failure is logged, never raised."""
+    from burntop.extensions import db
+
+    last = [time.monotonic()]
+
+    @app.teardown_request
+    def _now_and_then(error) -> None:
+        if error is not None or time.monotonic() - last[0] < seconds:
+            return
+        last[0] = time.monotonic()
+        try:
+            func()
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed", what)

@@ -21,7 +21,6 @@ A kind of work (a recount, a snapshot, a notification) uses it in four places:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -150,15 +149,6 @@ def init_app(app: Flask) -> None:
     """Without Redis there is no worker to run the periodic sweep: requests run it now and then."""
     if app.config.get("REDIS_URL"):
         return
-    last = [time.monotonic()]
+    from burntop.jobs import after_requests_every
 
-    @app.teardown_request
-    def _sweep_now_and_then(error) -> None:
-        if error is not None or time.monotonic() - last[0] < EMBEDDED_SWEEP_EVERY:
-            return
-        last[0] = time.monotonic()
-        try:
-            sweep()
-        except Exception:
-            db.session.rollback()
-            log.exception("sweeping pending work failed")
+    after_requests_every(app, EMBEDDED_SWEEP_EVERY, sweep, "sweeping pending work")

@@ -11,8 +11,8 @@ from burntop.models import User
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,39}$")
 RESERVED_USERNAMES = frozenset({
-    "about", "account", "achievements", "admin", "api", "app", "auth", "badge", "badges", "dashboard",
-    "demo", "device", "docs", "explore", "feed", "help", "home", "insights", "leaderboard", "limits",
+    "about", "account", "achievements", "admin", "api", "app", "auth", "avatars", "badge", "badges", "compare",
+    "dashboard", "demo", "device", "docs", "explore", "feed", "help", "home", "insights", "leaderboard", "limits",
     "login", "logout", "me", "new", "notifications", "og", "partials", "privacy", "profile", "root",
     "settings", "signin", "signout", "signup", "sitemap", "static", "status", "support", "system",
     "terms", "u", "user", "users", "wrapped",

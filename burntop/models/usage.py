@@ -1,4 +1,4 @@
-"""Raw usage records, their daily rollups and coding sessions."""
+"""Raw usage records, their daily rollups, coding sessions, and the computers that sent them."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from burntop.extensions import db
 from burntop.models.types import BigId, SumNanos, UTCDateTime, utcnow
+from burntop.models.users import NEVER_REUSE_IDS
 
 
 class UsageRecord(db.Model):
@@ -107,3 +108,41 @@ class UsageHour(db.Model):
     hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     records: Mapped[int] = mapped_column(BigInteger, default=0)
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+UNKNOWN_MACHINE = ""  # the machine_id under which records sent without one are counted
+
+
+class Machine(db.Model):
+    """A computer that sent records for a user, keyed by the client's opaque machine id ("" when the
+    records carried none); `name` is the label the user gave it (None: a default label is shown)."""
+
+    __tablename__ = "machines"
+    __table_args__ = (UniqueConstraint("user_id", "machine_id"), NEVER_REUSE_IDS)  # its id is in settings URLs
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    machine_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(60))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)  # its earliest and latest record's time
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MachineDay(db.Model):
+    """Per user, machine and local day: the sums of that computer's records (ingest keeps them with
+    daily_rollups, so the machines of a period add up to the user's total)."""
+
+    __tablename__ = "machine_days"
+    __table_args__ = (UniqueConstraint("user_id", "machine_id", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    machine_id: Mapped[str] = mapped_column(String(200))
+    day: Mapped[date] = mapped_column(Date)
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    input_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    output_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_creation_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cache_read_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_nanos: Mapped[int] = mapped_column(SumNanos, default=0)

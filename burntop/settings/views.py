@@ -1,10 +1,11 @@
-"""Settings pages: profile, privacy, time zone, sessions, keys and devices, public API, export, deletion."""
+"""Settings pages: profile, privacy, time zone, sessions, keys and devices, computers, public API, export,
+deletion."""
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
                    stream_with_context, url_for)
 from flask_login import current_user, login_required
 
@@ -15,6 +16,10 @@ from burntop.accounts.views import see_other
 from burntop.format import plural
 from burntop.links import base_url
 from burntop.accounts.keys_api import KeyRefused, new_api_key, revoke, user_tokens
+from burntop.database import INT64_MAX
+from burntop.settings import machines as computers_rule
+from burntop.stats.machines import machine_breakdown
+from burntop.stats.periods import resolve
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -24,6 +29,7 @@ PAGES = (  # endpoint, navigation label, icon
     ("settings.time_zone", "Time zone and region", "sun"),
     ("settings.sessions", "Sessions", "lock"),
     ("settings.keys", "API keys and devices", "terminal"),
+    ("settings.computers", "Computers", "monitor"),
     ("settings.public_api", "Public API", "layers"),
     ("settings.export", "Export my data", "database"),
     ("settings.delete", "Delete my account", "x"),
@@ -192,6 +198,41 @@ def revoke_key(token_id: int):
     token = revoke(current_user, token_id)
     message = f"Revoked “{token.name}”. It no longer works." if token else "That key was already revoked."
     return _saved("settings.keys", "keys", message, tokens=user_tokens(current_user))
+
+
+def _computers_context() -> dict:
+    """Each computer with its all-time totals (the same figures as the dashboard's Machines tab)."""
+    breakdown = machine_breakdown(current_user, resolve("all", current_user.timezone))
+    for machine in breakdown["machines"]:
+        machine["last_seen_at"] = datetime.fromisoformat(machine["lastSeen"])
+    return {"breakdown": breakdown, "max_name": computers_rule.MAX_NAME}
+
+
+@bp.get("/computers")
+def computers():
+    return _show("computers", **_computers_context())
+
+
+def _name_computer(machine_id: int, raw: str | None):
+    try:
+        name = computers_rule.clean_name(raw)
+    except computers_rule.NameRefused as exc:
+        return _show("computers", 400, errors={machine_id: str(exc)}, form={machine_id: raw},
+                     **_computers_context())
+    if not computers_rule.rename(current_user.id, machine_id, name):
+        abort(404)
+    message = f"Named it “{name}”." if name else "Name forgotten: it shows its default label again."
+    return _saved("settings.computers", "computers", message, **_computers_context())
+
+
+@bp.post(f"/computers/<int(max={INT64_MAX}):machine_id>/name")  # beyond any id: 404, never a database error
+def name_computer(machine_id: int):
+    return _name_computer(machine_id, request.form.get("name", ""))
+
+
+@bp.post(f"/computers/<int(max={INT64_MAX}):machine_id>/forget-name")
+def forget_computer_name(machine_id: int):
+    return _name_computer(machine_id, None)
 
 
 @bp.route("/public-api", methods=["GET", "POST"])

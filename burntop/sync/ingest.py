@@ -2,7 +2,8 @@
 
 Why it never double-counts:
 - records are inserted with ON CONFLICT (user_id, request_id) DO NOTHING ... RETURNING, so only the
-  rows this transaction really inserted come back, and only those are added to the rollups;
+  rows this transaction really inserted come back, and only those are added to the rollups (daily,
+  weekday/hour, and per machine: machine_days and the machines' first and last record);
 - on PostgreSQL a concurrent insert of the same key waits for the other transaction and then
   conflicts, so two machines syncing overlapping batches each add only what the other did not;
 - rows and rollup keys are written in sorted order, so two such transactions cannot deadlock;
@@ -27,7 +28,8 @@ from sqlalchemy import func, select, update
 from burntop.database import checked_add, insert as _insert, least_greatest as _least_greatest
 from burntop.extensions import db
 from burntop.gamification.evaluate import evaluate_later
-from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord, User
+from burntop.models import CodingSession, DailyRollup, Machine, MachineDay, UsageHour, UsageRecord, User
+from burntop.models.usage import UNKNOWN_MACHINE
 from burntop.models.types import utcnow
 from burntop.pricing import Usage, cost_nanos, default_table, provider_for
 from burntop.stats.figures import forget_figures
@@ -142,6 +144,58 @@ def _upsert_hours(deltas: list[dict]) -> None:
         "records": checked_add(table.c.records, stmt.excluded.records),
         "tokens": checked_add(table.c.tokens, stmt.excluded.tokens)})
     db.session.execute(stmt, deltas)
+
+
+MACHINE_SUMS = ("records", "input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
+                "reasoning_tokens", "cost_nanos")
+
+
+def machine_deltas(user_id: int, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """Sum inserted rows per (machine, local day), and each machine's first and last record time.
+
+    Records sent without a machine id count under UNKNOWN_MACHINE (""). One pass with plain list sums:
+    it runs on every record of a sync."""
+    sums: dict[tuple[str, date], list] = {}
+    for row in rows:
+        key = (row["machine_id"] or UNKNOWN_MACHINE, row["day"])
+        at = row["timestamp"]
+        s = sums.get(key)
+        if s is None:
+            s = sums[key] = [0, 0, 0, 0, 0, 0, 0, at, at]
+        s[0] += 1
+        s[1] += row["input_tokens"]
+        s[2] += row["output_tokens"]
+        s[3] += row["cache_creation_tokens"]
+        s[4] += row["cache_read_tokens"]
+        s[5] += row["reasoning_tokens"]
+        s[6] += row["cost_nanos"]
+        if at < s[7]:
+            s[7] = at
+        elif at > s[8]:
+            s[8] = at
+    days, seen = [], {}
+    for (machine, day), s in sorted(sums.items()):
+        days.append({"user_id": user_id, "machine_id": machine, "day": day, **dict(zip(MACHINE_SUMS, s))})
+        m = seen.get(machine)
+        if m is None:
+            seen[machine] = {"user_id": user_id, "machine_id": machine, "first_seen": s[7], "last_seen": s[8]}
+        else:
+            m["first_seen"], m["last_seen"] = min(m["first_seen"], s[7]), max(m["last_seen"], s[8])
+    return days, [seen[key] for key in sorted(seen)]
+
+
+def _upsert_machines(machines: list[dict], days: list[dict]) -> None:
+    table = Machine.__table__
+    least, greatest = _least_greatest()
+    stmt = _insert(table)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id", "machine_id"], set_={
+        "first_seen": least(table.c.first_seen, stmt.excluded.first_seen),
+        "last_seen": greatest(table.c.last_seen, stmt.excluded.last_seen)}), machines)
+    table = MachineDay.__table__
+    stmt = _insert(table)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "machine_id", "day"],
+        set_={c: checked_add(table.c[c], stmt.excluded[c]) for c in MACHINE_SUMS}), days)
 
 
 def _isoformat(value):
@@ -259,6 +313,8 @@ def ingest(user_id: int, records: list[RecordIn], sessions: list[SessionIn] = ()
         if deltas:
             _upsert_rollups(deltas)
             _upsert_hours(hour_deltas(user_id, new_rows))
+            machine_days, machines = machine_deltas(user_id, new_rows)
+            _upsert_machines(machines, machine_days)
         _upsert_sessions(user_id, tz_name, list(sessions))
         evaluate_later(user_id)
         db.session.commit()

@@ -4,8 +4,9 @@ Days are the user's days (DESIGN.md), so a new zone moves records to other days.
 a pending recount in its own transaction (burntop.pending), so the recount is never lost: not when
 Redis is down, not when a worker dies in the middle of it. The recount takes the user's row lock (the
 same one ingest and the zone change take), rewrites usage_records.day and coding_sessions.day, rebuilds
-daily_rollups and usage_hours from the raw records with ingest's own summing functions, clears the
-pending row and commits once; then the streaks and achievements are evaluated again.
+daily_rollups, usage_hours and machine_days from the raw records with ingest's own summing functions,
+clears the pending row and commits once; then the streaks and achievements are evaluated again. The
+machines themselves (first and last record times) do not depend on the zone and stay as they are.
 """
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ from burntop import pending
 from burntop.accounts.profile import profile_changed, profile_changing
 from burntop.database import INT64_MAX, insert
 from burntop.extensions import db
-from burntop.models import CodingSession, DailyRollup, UsageHour, UsageRecord
-from burntop.sync.ingest import ROLLUP_SUMS, hour_deltas, lock_user, rollup_deltas, zone
+from burntop.models import CodingSession, DailyRollup, MachineDay, UsageHour, UsageRecord
+from burntop.sync.ingest import (MACHINE_SUMS, ROLLUP_SUMS, hour_deltas, lock_user, machine_deltas, rollup_deltas,
+                                 zone)
 
 KIND = "rebucket"
 
 CHUNK = 20_000
 COLUMNS = ("id", "timestamp", "day", "source", "model", "provider", "input_tokens", "output_tokens",
            "cache_creation_tokens", "cache_read_tokens", "reasoning_tokens", "cost_nanos", "priced",
-           "latency_ms", "success")
+           "latency_ms", "success", "machine_id")
 
 
 def _merge_rollups(total: dict, deltas: list[dict]) -> None:
@@ -50,6 +52,13 @@ def _merge_hours(total: dict, deltas: list[dict]) -> None:
         seen = total.setdefault((d["weekday"], d["hour"]), {**d, "records": 0, "tokens": 0})
         seen["records"] += d["records"]
         seen["tokens"] += d["tokens"]
+
+
+def _merge_machine_days(total: dict, deltas: list[dict]) -> None:
+    for d in deltas:
+        seen = total.setdefault((d["machine_id"], d["day"]), {**d, **dict.fromkeys(MACHINE_SUMS, 0)})
+        for column in MACHINE_SUMS:
+            seen[column] += d[column]
 
 
 def _move_sessions(user_id: int, tz) -> None:
@@ -78,6 +87,7 @@ def rebucket_user(user_id: int) -> int:
             return 0
         rollups: dict = {}
         hours: dict = {}
+        machine_days: dict = {}
         moved: list[dict] = []
         last_id = 0
         while True:
@@ -97,6 +107,7 @@ def rebucket_user(user_id: int) -> int:
                 rows.append(row)
             _merge_rollups(rollups, rollup_deltas(user_id, rows))
             _merge_hours(hours, hour_deltas(user_id, rows))
+            _merge_machine_days(machine_days, machine_deltas(user_id, rows)[0])
         if moved:
             db.session.execute(
                 update(table).where(table.c.id == bindparam("record_id")).values(day=bindparam("new_day")),
@@ -104,11 +115,14 @@ def rebucket_user(user_id: int) -> int:
         _move_sessions(user_id, tz)
         db.session.execute(delete(DailyRollup).where(DailyRollup.user_id == user_id))
         db.session.execute(delete(UsageHour).where(UsageHour.user_id == user_id))
+        db.session.execute(delete(MachineDay).where(MachineDay.user_id == user_id))
         if rollups:
             db.session.execute(insert(DailyRollup.__table__), [_saturated(rollups[key], ROLLUP_SUMS)
                                                                 for key in sorted(rollups)])
             db.session.execute(insert(UsageHour.__table__), [_saturated(hours[key], ("records", "tokens"))
                                                               for key in sorted(hours)])
+            db.session.execute(insert(MachineDay.__table__), [_saturated(machine_days[key], MACHINE_SUMS)
+                                                               for key in sorted(machine_days)])
         pending.done(KIND, user_id)
         db.session.commit()
     except BaseException:

@@ -17,7 +17,7 @@ from burntop.models import (Achievement, AchievementUnlock, Activity, ApiToken, 
 from tests.factories import auth, make_token, make_user, record, sign_in
 
 PAGES = ["/settings/profile", "/settings/privacy", "/settings/time-zone", "/settings/sessions", "/settings/keys",
-         "/settings/public-api", "/settings/export", "/settings/delete"]
+         "/settings/computers", "/settings/public-api", "/settings/export", "/settings/delete"]
 FORMS = {  # every state-changing form, with data that would be valid
     "/settings/profile": {"username": "alice", "name": "A"},
     "/settings/privacy": {"visibility": "private"},
