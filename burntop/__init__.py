@@ -99,7 +99,7 @@ BLUEPRINT_MODULES = (
     "burntop.accounts.views", "burntop.accounts.auth_api", "burntop.accounts.github",
     "burntop.accounts.device", "burntop.accounts.avatars", "burntop.accounts.keys_api", "burntop.accounts.profile_api",
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
-    "burntop.stats.api", "burntop.stats.machines_api", "burntop.stats.insights_api",
+    "burntop.stats.api", "burntop.stats.machines_api", "burntop.stats.insights_api", "burntop.stats.public_api",
     "burntop.stats.views",  # last: its /<username> catch-all must not shadow any route above
 )
 

@@ -40,6 +40,8 @@ def from_environment(instance_path: str) -> dict:
         "DEVICE_CODE_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CODE_RATE_LIMIT", "10 per minute"),
         "DEVICE_CHECK_RATE_LIMIT": os.environ.get("BURNTOP_DEVICE_CHECK_RATE_LIMIT", "20 per minute"),
         "REFERRAL_CLICK_RATE_LIMIT": os.environ.get("BURNTOP_REFERRAL_CLICK_RATE_LIMIT", "30 per minute"),
+        # Per public id of GET /api/v1/public/<id> (spec 002), whoever asks.
+        "PUBLIC_API_RATE_LIMIT": os.environ.get("BURNTOP_PUBLIC_API_RATE_LIMIT", "60 per minute"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("BURNTOP_MAX_SYNC_MB", "10")) * MEGABYTE,
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, has_request_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,18 @@ CODES = {
     500: "INTERNAL_ERROR",
     503: "SERVICE_UNAVAILABLE",
 }
+
+# spec 002's public usage API (burntop.stats.public_api) answers its own lowercase codes, routing errors
+# and rate limits included; a status it does not name gets the code above in lowercase.
+PUBLIC_API_PREFIX = "/api/v1/public/"
+PUBLIC_API_CODES = {404: "not_found", 429: "rate_limited", 500: "server_error"}
+
+
+def default_code(status: int) -> str:
+    """The error code of a status for the API this request is on."""
+    if has_request_context() and (request.path + "/").startswith(PUBLIC_API_PREFIX):
+        return PUBLIC_API_CODES.get(status) or CODES.get(status, "ERROR").lower()
+    return CODES.get(status, "ERROR")
 
 
 # What a page says for a status, in burntop's words (Werkzeug's stock text reads like a server log).
@@ -49,13 +61,13 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str, code: str | None = None, details: list | None = None):
         super().__init__(message)
         self.status = status
-        self.code = code or CODES.get(status, "ERROR")
+        self.code = code or default_code(status)
         self.message = message
         self.details = details
 
 
 def api_error(status: int, message: str, code: str | None = None, details: list | None = None) -> Response:
-    body: dict = {"code": code or CODES.get(status, "ERROR"), "message": message}
+    body: dict = {"code": code or default_code(status), "message": message}
     if details is not None:
         body["details"] = details
     response = jsonify({"error": body})

@@ -10,16 +10,15 @@ stops the run with a message.
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 
 import freezegun
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from burntop import create_app
 from burntop.extensions import db
+from tests.serving import serving
 
 # pytest times tests with _pytest.timing's clock: a frozen clock made --durations report nonsense.
 freezegun.configure(extend_ignore_list=["_pytest.timing"])
@@ -175,10 +174,5 @@ def runner(app):
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a free loopback port, in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+    with serving(app) as address:
+        yield address
