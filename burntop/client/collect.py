@@ -191,7 +191,8 @@ def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tup
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+        # small chunks: a worker that is done early takes more instead of waiting for the last big chunk
+        return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 16))))
 
 
 def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache,
