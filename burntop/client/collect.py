@@ -160,12 +160,17 @@ class ParseCache:
 PARALLEL_MIN_FILES = 16
 
 
+_WORKER_SOURCES: dict = {}  # a worker's sources by name, looked up once (not once per file)
+
+
 def _parse_to_rows(job: tuple) -> tuple:
     """Worker: parse one file and return plain rows (tuples pickle fast; Records do not)."""
     source_name, key, checkpoint = job
-    from burntop.client.sources import select
+    source = _WORKER_SOURCES.get(source_name)
+    if source is None:
+        from burntop.client.sources import select
 
-    source = select([source_name])[0]
+        source = _WORKER_SOURCES[source_name] = select([source_name])[0]
     result, problem = safe_parse(source, Path(key), checkpoint)
     if result is None:
         return key, None, problem, None
@@ -186,7 +191,8 @@ def _parse_many(source: Source, jobs: list[tuple[str, dict | None]]) -> list[tup
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+        # small chunks: a worker that is done early takes more instead of waiting for the last big chunk
+        return list(pool.map(_parse_to_rows, tasks, chunksize=max(1, len(tasks) // (workers * 16))))
 
 
 def read_all(sources: list[Source], env: Mapping[str, str], home: Path, cache: ParseCache,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from burntop.client.sessions import (
-    Tally, combine, commits_in, diff_added_lines, patch_added_lines, text_lines,
+    Tally, combine, commits_in, diff_added_lines, epochs, patch_added_lines, text_lines,
 )
 
 T0 = 1_759_320_000.0  # 2025-10-01T12:00:00Z
@@ -111,3 +111,23 @@ def test_commits_need_a_commit_command_and_git_summary_lines():
     assert commits_in("git log --oneline", summary) == 0          # not a commit command
     assert commits_in("echo git committed", summary) == 0
     assert commits_in("git commit -m x", "see [main 1a2b3c4] in the middle of a line") == 0
+
+
+def test_times_added_at_once_give_the_spans_of_events_added_one_by_one():
+    rng = random.Random(11)
+    for _ in range(200):
+        times = [T0 + rng.choice([rng.uniform(0, 4000), rng.randint(0, 40) * 150.0]) for _ in range(rng.randint(1, 40))]
+        saved = part(*[t - T0 for t in times[:5]])  # a checkpoint's part, then the rest of the file
+        one_by_one, at_once = Tally(saved), Tally(saved)
+        for at in times[5:]:
+            one_by_one.event("s1", at)
+        at_once.add_times("s1", list(times[5:]))
+        assert at_once.dump() == one_by_one.dump()
+
+
+def test_raw_timestamps_read_in_bulk_are_the_epoch_of_each_and_bad_ones_are_left_out():
+    stamps = [b"2025-10-01T12:00:00.250Z", b"2025-10-01T12:00:01Z", b"2025-10-01T14:00:00+02:00"]
+    assert epochs(stamps) == [T0 + 0.25, T0 + 1, T0]
+    naive = [b"2025-10-01T12:00:00", b"2025-10-01T12:00:02.5Z"]
+    assert epochs(naive) == [T0, T0 + 2.5]  # naive means UTC, never the machine's zone
+    assert epochs([b"2025-10-01T12:00:03Z", b"not a time", b"2025-13-01T00:00:00Z", b"\xff"]) == [T0 + 3]

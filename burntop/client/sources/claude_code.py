@@ -89,10 +89,10 @@ def _count(value: object) -> int:
     return 0
 
 
-def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
-    """(request_id, size, timestamp, fields) of a decoded assistant line, or None; size orders the copies
-    of one response: the main-chain copy first, then the largest usage."""
-    message = obj.get("message") if obj.__class__ is dict and obj.get("type") == "assistant" else None
+def _entry(obj: dict, message: object, skipped: Counter, main_file: bool, moment: datetime | None) -> tuple | None:
+    """(request_id, size, timestamp, fields) of a decoded assistant line, its ``message`` and its
+    timestamp read by ``utc_time``, or None; size orders the copies of one response: the main-chain
+    copy first, then the largest usage."""
     usage = message.get("usage") if message.__class__ is dict else None
     if usage.__class__ is not dict:
         skipped["no usage"] += 1
@@ -105,7 +105,6 @@ def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
     if message_id.__class__ is not str or not message_id:
         skipped["no message id"] += 1
         return None
-    moment = utc_time(obj.get("timestamp"))
     if moment is None:
         skipped["bad timestamp"] += 1
         return None
@@ -118,7 +117,9 @@ def _entry(obj: object, skipped: Counter, main_file: bool) -> tuple | None:
     one_hour = 0
     split = get("cache_creation")
     if split.__class__ is dict:
-        one_hour = _count(split.get("ephemeral_1h_input_tokens"))
+        one_hour = split.get("ephemeral_1h_input_tokens")
+        if one_hour.__class__ is not int or one_hour < 0:
+            one_hour = _count(one_hour)
         if not write:
             write = _count(split.get("ephemeral_5m_input_tokens")) + one_hour
         one_hour = min(one_hour, write)
@@ -156,20 +157,24 @@ def merge(records: list[Record]) -> list[Record]:
             for r in kept]
 
 
-def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: SessionFacts) -> tuple[dict, dict, int]:
-    """Kept entry and earliest time per request_id of the candidate lines, and their number; every
-    line's session facts go to ``facts``."""
+def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: SessionFacts) -> tuple[dict, dict, int, int]:
+    """Kept entry and earliest time per request_id of the candidate lines, the number of candidates and
+    of all lines; every line's session facts go to ``facts``."""
     best: dict[str, tuple] = {}
     earliest: dict[str, datetime] = {}
-    candidates = 0
-    find = data.find
-    position = 0
+    candidates = others = 0
+    find, rfind, lines = data.find, data.rfind, facts.lines
+    position = 0  # where the lines not read yet start
     while position < limit:
-        stop = find(b"\n", position, limit)
-        start, position = position, stop + 1
-        if find(_ANCHOR, start, stop) < 0:
-            facts.line(data, start, stop)  # big tool results: searched in place, never copied
-            continue
+        anchor = find(_ANCHOR, position, limit)
+        if anchor < 0:
+            others += lines(data, position, limit)
+            break
+        start = rfind(b"\n", 0, anchor) + 1
+        if start > position:
+            others += lines(data, position, start)  # the lines between two responses: events and results
+        stop = find(b"\n", anchor, limit)
+        position = stop + 1
         skipped.at = position
         candidates += 1
         try:
@@ -180,11 +185,17 @@ def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: Ses
         if obj.__class__ is not dict:
             skipped["no usage"] += 1
             continue
-        facts.decoded(obj, find(b'"tool_use"', start, stop) >= 0)
-        entry = _entry(obj, skipped, main_file)
+        moment = utc_time(obj.get("timestamp"))  # read once, for the session and the record
+        if obj.get("type") != "assistant":
+            facts.decoded(obj, None if moment is None else moment.timestamp())
+            skipped["no usage"] += 1
+            continue
+        message = obj.get("message")
+        facts.response(obj.get("sessionId"), moment, message, find(b'"tool_use"', start, stop) >= 0)
+        entry = _entry(obj, message, skipped, main_file, moment)
         if entry is None:
             continue
-        request_id, moment = entry[0], entry[2]
+        request_id = entry[0]
         kept = best.get(request_id)
         if kept is None:
             best[request_id] = entry
@@ -194,7 +205,7 @@ def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: Ses
             best[request_id] = entry
         if moment < earliest[request_id]:
             earliest[request_id] = moment
-    return best, earliest, candidates
+    return best, earliest, candidates, candidates + others
 
 
 FOLD_RULE = "same message.id (content blocks, streaming snapshots, replays): main chain, else largest usage"
@@ -212,9 +223,8 @@ def parse(path: Path, checkpoint: dict | None) -> ParseResult:
     limit = data.rfind(b"\n") + 1
     result.skipped.origin = offset
     facts = SessionFacts(checkpoint if offset else None)
-    best, earliest, candidates = _scan(data, limit, result.skipped, "subagents" not in path.parts, facts)
+    best, earliest, candidates, lines = _scan(data, limit, result.skipped, "subagents" not in path.parts, facts)
     result.records = [_build(entry, request_id, earliest[request_id]) for request_id, entry in best.items()]
-    lines = data.count(b"\n", 0, limit)
     if lines > candidates:
         result.skipped["no usage"] += lines - candidates
     result.seen = lines

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import orjson
 
 from burntop.client.sessions import (
-    COMMIT_COMMAND, COMMIT_LINE, Tally, added_lines, diff_added_lines, epoch, text_lines,
+    COMMIT_COMMAND, COMMIT_LINE, Tally, added_lines, diff_added_lines, epoch, epochs, text_lines,
 )
 
 _SESSION_KEY, _TIME_KEY, _RESULT_KEY = b'"sessionId":"', b'"timestamp":"', b'"tool_use_id":"'
@@ -110,58 +111,121 @@ def _edit_lines(outcome: dict) -> int:
 
 
 class SessionFacts:
-    """The session part of one Claude Code transcript read, resumed from its checkpoint."""
+    """The session part of one Claude Code transcript read, resumed from its checkpoint.
+
+    Event times are gathered per session while the file is scanned (the raw timestamp bytes of the
+    lines that are not decoded, the times of those that are) and become spans once, in ``dump``: a
+    sort and one pass instead of a call per line (``Tally.add_times``: the same spans)."""
 
     def __init__(self, checkpoint: dict | None):
         checkpoint = checkpoint or {}
         self.tally = Tally(checkpoint.get("sessions"))
         self._last: str | None = None
         self._last_key: bytes | None = None
+        self._stamps: dict[str, list[bytes]] = {}  # session -> raw timestamps of lines not decoded
+        self._times: dict[str, list[float]] = {}  # session -> times of decoded lines
+        self._moments: list[datetime] = []  # the times of the responses, and their sessions
+        self._moment_sessions: list[str] = []
         pending = checkpoint.get("pending")
         # tool_use id -> "edit" or "commit": calls whose result decides what they count
         self.pending: dict[str, str] = {k: v for k, v in pending.items() if v in ("edit", "commit")} \
             if isinstance(pending, dict) else {}
 
-    def line(self, data: bytes, start: int, stop: int) -> None:
-        """The line data[start:stop], which holds no response: an event, or the result of a call."""
-        if self.pending and _value(data, _RESULT_KEY, start, stop) in self.pending:
-            try:
-                obj = orjson.loads(data[start:stop])
-            except orjson.JSONDecodeError:
-                return
-            if isinstance(obj, dict):
-                self.decoded(obj)
+    def lines(self, data: bytes, start: int, stop: int) -> int:
+        """The whole lines data[start:stop], none of which holds a response: events, and the results
+        of waiting calls (only those are decoded; the others are searched in place, never copied).
+        Returns how many lines there were."""
+        find, pending, all_stamps = data.find, self.pending, self._stamps
+        last, last_key = self._last, self._last_key
+        stamps = all_stamps.get(last) if last else None
+        count = 0
+        while start < stop:
+            end = find(b"\n", start, stop)
+            count += 1
+            if pending:
+                found = find(_RESULT_KEY, start, end) + 15  # len(_RESULT_KEY)
+                close = find(b'"', found, end) if found > 14 else -1
+                if close > found and data[found:close].decode("utf-8", "replace") in pending:
+                    self._last, self._last_key = last, last_key
+                    self._result_line(data[start:end])
+                    last, last_key, start = self._last, self._last_key, end + 1
+                    stamps = all_stamps.get(last) if last else None
+                    continue
+            # Lines of a file nearly always share one session: look for the last one's id first.
+            if last_key is None or find(last_key, start, end) < 0:
+                session = _value(data, _SESSION_KEY, start, end)
+                if session != last:
+                    last, last_key = session, _SESSION_KEY + session.encode() + b'"' if session else None
+                    stamps = all_stamps.get(last) if last else None
+            found = find(_TIME_KEY, start, end) + 13  # len(_TIME_KEY)
+            if found > 12 and last:
+                close = find(b'"', found, end)
+                if close > found:
+                    if stamps is None:
+                        stamps = self._new_stamps(last)
+                    stamps.append(data[found:close])
+            start = end + 1
+        self._last, self._last_key = last, last_key
+        return count
+
+    def _new_stamps(self, session: str) -> list[bytes]:
+        self.tally.part(session)  # sessions keep the order in which the file names them
+        stamps = self._stamps[session] = []
+        return stamps
+
+    def _result_line(self, line: bytes) -> None:
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
             return
-        find = data.find
-        # Lines of a file nearly always share one session: look for the last one's id first.
-        if self._last_key is not None and find(self._last_key, start, stop) >= 0:
-            session = self._last
-        else:
-            session = _value(data, _SESSION_KEY, start, stop)
-            self._remember(session)
-        found = find(_TIME_KEY, start, stop) + 13  # len(_TIME_KEY): this runs once per line
-        if found > 12 and session:
-            self.tally.event(session, epoch(data[found:find(b'"', found, stop)].decode("ascii", "replace")))
+        if isinstance(obj, dict):
+            self.decoded(obj, epoch(obj.get("timestamp")))
 
     def _remember(self, session: str | None) -> None:
         if session != self._last:
             self._last = session
             self._last_key = _SESSION_KEY + session.encode() + b'"' if session else None
 
-    def decoded(self, obj: dict, tool_use: bool = True) -> None:
-        """A decoded line; ``tool_use``: it may hold a tool_use block (its bytes name one)."""
-        session, at = obj.get("sessionId"), epoch(obj.get("timestamp"))
+    def _event(self, session: str, at: float) -> None:
+        times = self._times.get(session)
+        if times is None:
+            self.tally.part(session)
+            self._times[session] = [at]
+        else:
+            times.append(at)
+
+    def response(self, session: object, moment: datetime | None, message: object, calls: bool) -> None:
+        """A decoded assistant line: its session, time (``utc_time`` of its timestamp) and message; an
+        event, and the edit and commit calls it makes (``calls``: its bytes name a tool_use block)."""
+        if session.__class__ is not str or moment is None:
+            return
+        if session:
+            if session not in self.tally.parts:
+                self.tally.part(session)
+            self._moment_sessions.append(session)
+            self._moments.append(moment)
+        if session != self._last:
+            self._remember(session)  # type: ignore[arg-type]
+        if calls and message.__class__ is dict:
+            content = message.get("content")  # type: ignore[union-attr]
+            if content.__class__ is list:
+                self._calls(content)  # type: ignore[arg-type]
+
+    def decoded(self, obj: dict, at: float | None) -> None:
+        """A decoded line other than an assistant line (a waiting call's result, or a line that names
+        an assistant) and its time (``epoch`` of its timestamp)."""
+        session = obj.get("sessionId")
         if not isinstance(session, str) or at is None:
             return
-        self.tally.event(session, at)
+        if session:
+            self._event(session, at)
         self._remember(session)
         message = obj.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, list):
             return
         if obj.get("type") == "assistant":
-            if tool_use:
-                self._calls(content)
+            self._calls(content)
             return
         if not self.pending:
             return
@@ -192,4 +256,18 @@ class SessionFacts:
 
     def dump(self) -> dict:
         """What the checkpoint keeps: the file's session part and the calls still waiting."""
+        if self._moments:
+            sessions, times = self._moment_sessions, list(map(datetime.timestamp, self._moments))
+            if len(set(sessions)) == 1:
+                self._times.setdefault(sessions[0], []).extend(times)
+            else:
+                for session, at in zip(sessions, times):
+                    self._times.setdefault(session, []).append(at)
+            self._moments, self._moment_sessions = [], []
+        for session in {**self._times, **self._stamps}:
+            times = self._times.get(session, [])
+            stamps = self._stamps.get(session)
+            self.tally.add_times(session, times + epochs(stamps) if stamps else times)
+        self._times, self._stamps = {}, {}
+        self.tally.drop_empty()  # sessions whose every timestamp was unreadable
         return {"sessions": self.tally.dump(), "pending": dict(list(self.pending.items())[-MAX_PENDING:])}
