@@ -103,6 +103,7 @@ BLUEPRINT_MODULES = (
     "burntop.stats.public_api",
     "burntop.stats.machines_api",
     "burntop.stats.api",
+    "burntop.badges.api",
 )
 
 
