@@ -72,7 +72,7 @@ def _rendered(etag: str, draw) -> bytes:
 
 
 def _respond(status: int, cache: str, etag: str, draw, user_id: int | None) -> Response:
-    if request.if_none_match.contains_weak(etag):
+    if request.if_none_match.contains_weak(etag.strip('"')):
         response = Response(status=304)
     else:
         body = _rendered(etag, draw)
