@@ -72,12 +72,12 @@ def _rendered(etag: str, draw) -> bytes:
 
 
 def _respond(status: int, cache: str, etag: str, draw, user_id: int | None) -> Response:
+    body = _rendered(etag, draw)
+    response = Response(body, status=status, mimetype="image/svg+xml")
+    request.environ[edge.ENVIRON_KEY] = {"user_id": user_id, "etag": etag, "body": body, "status": status,
+                                         "content_type": response.headers["Content-Type"]}
     if request.if_none_match.contains_weak(etag.strip('"')):
         response = Response(status=304)
-    else:
-        body = _rendered(etag, draw)
-        response = Response(body, status=status, mimetype="image/svg+xml")
-        request.environ[edge.ENVIRON_KEY] = {"user_id": user_id, "etag": etag, "body": body}
     response.headers["Cache-Control"] = cache
     response.headers["ETag"] = etag
     response.headers["Content-Security-Policy"] = CSP

@@ -11,6 +11,7 @@ the figures cache (shared through Redis) answers with the new generation. 0 turn
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -19,7 +20,7 @@ from burntop.stats.figures import figures_forgotten
 
 PREFIX = "/api/badge/"
 MAX_ENTRIES = 20_000
-ENVIRON_KEY = "burntop.badge"  # the view leaves {"user_id", "etag", "body"} here for a response worth keeping
+ENVIRON_KEY = "burntop.badge"  # the view leaves {"user_id", "etag", "body", "status", "content_type"} here
 _NOT_IN_304 = {"content-type", "content-length"}
 
 
@@ -42,13 +43,16 @@ class BadgeEdge:
         for key in self.by_user.pop(user_id, ()):
             self.entries.pop(key, None)
 
-    def _keep(self, key: str, kept: dict, status: str, headers: list[tuple[str, str]]) -> None:
+    def _keep(self, key: str, kept: dict, headers: list[tuple[str, str]]) -> None:
+        """Keep what Flask answered (a full response or its 304) as both the full response and the 304."""
         if len(self.entries) >= MAX_ENTRIES:
             self.entries.clear()
             self.by_user.clear()
-        self.entries[key] = {
-            "until": time.monotonic() + self.seconds, "etag": kept["etag"], "status": status, "headers": headers,
-            "headers_304": [(k, v) for k, v in headers if k.lower() not in _NOT_IN_304], "body": kept["body"]}
+        common = [(k, v) for k, v in headers if k.lower() not in _NOT_IN_304]
+        full = common + [("Content-Type", kept["content_type"]), ("Content-Length", str(len(kept["body"])))]
+        status = f"{kept['status']} {HTTPStatus(kept['status']).phrase}"
+        self.entries[key] = {"until": time.monotonic() + self.seconds, "etag": kept["etag"], "status": status,
+                             "headers": full, "headers_304": common, "body": kept["body"]}
         if kept["user_id"] is not None:
             self.by_user.setdefault(kept["user_id"], set()).add(key)
 
@@ -74,13 +78,13 @@ class BadgeEdge:
 
         result = self.wsgi_app(environ, capture)
         kept = environ.get(ENVIRON_KEY)
-        if kept is not None and seen.get("status", "")[:3] in ("200", "404") and method == "GET":
-            self._keep(key, kept, seen["status"], seen["headers"])
+        if kept is not None and seen.get("status", "")[:3] in ("200", "304", "404") and method == "GET":
+            self._keep(key, kept, seen["headers"])
         return result
 
 
 def init_app(app: Flask) -> None:
-    edge = BadgeEdge(app.wsgi_app, float(app.config.get("BADGE_MEMO_SECONDS", 1)))
+    edge = BadgeEdge(app.wsgi_app, float(app.config["BADGE_MEMO_SECONDS"]))
     app.wsgi_app = edge
     app.extensions["burntop_badge_edge"] = edge
 

@@ -156,3 +156,22 @@ def test_going_private_drops_the_replayed_badge(client, alice):
     assert client.get("/api/badge/alice").status_code == 200
     assert client.patch("/api/users/me", json={"isPublic": False}, headers=auth(make_token(alice))).status_code == 200
     assert client.get("/api/badge/alice").status_code == 404
+
+
+def test_the_replay_answers_like_flask(app, client, alice):
+    """A revalidation first (Flask's 304 is kept), then replays: the 304 and the full badge, same headers."""
+    etag = client.get("/api/badge/alice?variant=level").headers["ETag"]
+    app.extensions["burntop_badge_edge"].entries.clear()
+    from_flask = client.get("/api/badge/alice?variant=level", headers={"If-None-Match": etag})
+    assert from_flask.status_code == 304
+    assert app.extensions["burntop_badge_edge"].entries  # kept
+    replayed_304 = client.get("/api/badge/alice?variant=level", headers={"If-None-Match": etag})
+    replayed = client.get("/api/badge/alice?variant=level")
+    assert replayed_304.status_code == 304 and replayed_304.get_data() == b""
+    assert dict(replayed_304.headers) == dict(from_flask.headers)
+    assert replayed.status_code == 200 and replayed.headers["ETag"] == etag
+    assert replayed.headers["Content-Length"] == str(len(replayed.get_data()))
+    assert replayed.headers["Content-Type"].startswith("image/svg+xml")
+    assert svg_of(replayed).get("aria-label") == "burntop level: 1 · Prompt Rookie"
+    assert client.get("/api/badge/nobody").status_code == 404
+    assert client.get("/api/badge/nobody").status_code == 404  # replayed with its status
