@@ -8,7 +8,8 @@ every request goes through Flask, the user lookup and the figures cache in Redis
 Prints figures; it is not a test. A fresh PostgreSQL database (burntop_bench_badges) holds one public
 user with 90 days of usage sent through POST /api/sync; the shared Redis is used under a fresh key
 prefix; `gunicorn -w 2 -k gthread --threads 4`; the load comes from `wrk` (apt-get install wrk) on the
-same machine, so the figures depend on what else runs there.
+same machine, so the figures depend on what else runs there: the last row, a WSGI app that only answers
+a fixed 304 under the same gunicorn and wrk, is the floor of that machine at that moment.
 """
 from __future__ import annotations
 
@@ -63,16 +64,22 @@ def fill(app) -> None:
     assert response.status_code == 200, response.get_json()
 
 
+def floor(environ, start_response):
+    """The floor to compare with: a WSGI app that answers every request with a fixed 304, nothing else."""
+    start_response("304 Not Modified", [("ETag", '"floor"'), ("Cache-Control", "public, max-age=900")])
+    return []
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def gunicorn(port: int, env: dict) -> subprocess.Popen:
+def gunicorn(port: int, env: dict, app: str = "wsgi:app") -> subprocess.Popen:
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "wsgi:app"],
+         "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"), app],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -156,12 +163,20 @@ def main() -> None:
             server.wait(30)
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    port = free_port()
+    server = gunicorn(port, {**os.environ, "PYTHONPATH": str(ROOT)}, "badges:floor")
+    try:
+        time.sleep(3)
+        results.append(("-", "floor: fixed 304", "304", wrk(port, "/", args.seconds, args.connections)))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
     load = os.getloadavg()
     print(f"\ngunicorn -w 2 -k gthread --threads 4, wrk -t 2 -c {args.connections}, {args.seconds:.0f} s each, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     print(f"{'replay':>6} | {'badge':<14} | {'status':>6} | {'responses/s':>11} | {'p99':>8} | bad / socket errors")
     for memo, name, status, figures in results:
-        print(f"{'on' if memo != '0' else 'off':>6} | {name:<14} | {status:>6} | {figures['rps']:>11,.0f} | "
+        print(f"{ {'1': 'on', '0': 'off'}.get(memo, memo):>6} | {name:<14} | {status:>6} | {figures['rps']:>11,.0f} | "
               f"{figures['p99']:>8} | {figures['bad']} / {figures['socket errors']}")
 
 
