@@ -76,9 +76,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+THREADS = 4
+
+
 def gunicorn(port: int, env: dict, app: str = "wsgi:app") -> subprocess.Popen:
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", str(THREADS),
          "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"), app],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -136,7 +139,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=THREADS, help="gunicorn threads per worker")
     args = parser.parse_args()
+    globals()["THREADS"] = args.threads
     url = fresh_database(args.database_url)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
@@ -172,7 +177,7 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
     load = os.getloadavg()
-    print(f"\ngunicorn -w 2 -k gthread --threads 4, wrk -t 2 -c {args.connections}, {args.seconds:.0f} s each, "
+    print(f"\ngunicorn -w 2 -k gthread --threads {THREADS}, wrk -t 2 -c {args.connections}, {args.seconds:.0f} s each, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     print(f"{'replay':>6} | {'badge':<14} | {'status':>6} | {'responses/s':>11} | {'p99':>8} | bad / socket errors")
     for memo, name, status, figures in results:

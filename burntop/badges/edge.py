@@ -1,6 +1,7 @@
 """Rendered badges answered before Flask: a WSGI layer that keeps, per process, the last full response
-(status, headers, SVG, ETag) of each badge URL and replays it, or a 304 for a matching If-None-Match,
-for BADGE_MEMO_SECONDS (default 1) after Flask made it. A README badge is fetched far more often than
+(status, headers, SVG, ETag) of each badge URL and replays it, or a 304 for a matching If-None-Match
+(with only the headers RFC 9110 asks of a 304: ETag and Cache-Control here; the cached response keeps
+its others), for BADGE_MEMO_SECONDS (default 1) after Flask made it. A README badge is fetched far more often than
 its figures change, and a replay skips the request machinery, the user lookup and the figures cache.
 
 Freshness: a user's entries are dropped at once in this process when their figures are forgotten
@@ -21,7 +22,7 @@ from burntop.stats.figures import figures_forgotten
 PREFIX = "/api/badge/"
 MAX_ENTRIES = 20_000
 ENVIRON_KEY = "burntop.badge"  # the view leaves {"user_id", "etag", "body", "status", "content_type"} here
-_NOT_IN_304 = {"content-type", "content-length"}
+_IN_304 = {"etag", "cache-control", "vary", "expires", "date", "content-location"}  # RFC 9110 15.4.5
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -48,11 +49,12 @@ class BadgeEdge:
         if len(self.entries) >= MAX_ENTRIES:
             self.entries.clear()
             self.by_user.clear()
-        common = [(k, v) for k, v in headers if k.lower() not in _NOT_IN_304]
-        full = common + [("Content-Type", kept["content_type"]), ("Content-Length", str(len(kept["body"])))]
+        full = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+        full += [("Content-Type", kept["content_type"]), ("Content-Length", str(len(kept["body"])))]
         status = f"{kept['status']} {HTTPStatus(kept['status']).phrase}"
         self.entries[key] = {"until": time.monotonic() + self.seconds, "etag": kept["etag"], "status": status,
-                             "headers": full, "headers_304": common, "body": kept["body"]}
+                             "headers": full, "headers_304": [(k, v) for k, v in full if k.lower() in _IN_304],
+                             "body": kept["body"]}
         if kept["user_id"] is not None:
             self.by_user.setdefault(kept["user_id"], set()).add(key)
 

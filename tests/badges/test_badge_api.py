@@ -168,7 +168,9 @@ def test_the_replay_answers_like_flask(app, client, alice):
     replayed_304 = client.get("/api/badge/alice?variant=level", headers={"If-None-Match": etag})
     replayed = client.get("/api/badge/alice?variant=level")
     assert replayed_304.status_code == 304 and replayed_304.get_data() == b""
-    assert dict(replayed_304.headers) == dict(from_flask.headers)
+    for name in ("ETag", "Cache-Control"):
+        assert replayed_304.headers[name] == from_flask.headers[name]
+    assert "Content-Type" not in replayed_304.headers
     assert replayed.status_code == 200 and replayed.headers["ETag"] == etag
     assert replayed.headers["Content-Length"] == str(len(replayed.get_data()))
     assert replayed.headers["Content-Type"].startswith("image/svg+xml")
