@@ -106,7 +106,7 @@ BLUEPRINT_MODULES = (
     "burntop.settings.views", "burntop.gamification.api", "burntop.gamification.views", "burntop.referrals.api",
     "burntop.local_mode",
     "burntop.stats.insights_api", "burntop.stats.public_api", "burntop.stats.machines_api", "burntop.stats.api",
-    "burntop.integrity.views", "burntop.leaderboard.api", "burntop.leaderboard.views",
+    "burntop.integrity.views", "burntop.leaderboard.api", "burntop.leaderboard.views", "burntop.badges.api",
     "burntop.stats.views",  # last: its /<username> catch-all must not shadow any route above
 )
 

@@ -53,6 +53,7 @@ def from_environment(instance_path: str) -> dict:
         "GLOBAL_TOTALS_TTL": int(os.environ.get("BURNTOP_GLOBAL_TOTALS_TTL", "15")),
         # Seconds a user's cached figures stay fresh unless a sync or change drops them (burntop.stats.figures).
         "FIGURES_TTL": int(os.environ.get("BURNTOP_FIGURES_TTL", "300")),
+        "BADGE_MEMO_SECONDS": float(os.environ.get("BURNTOP_BADGE_MEMO_SECONDS", "1")),
         # Recorded work not done this long after its cause is queued again by the sweeper (burntop.pending).
         "PENDING_RETRY_AFTER": int(os.environ.get("BURNTOP_PENDING_RETRY_AFTER", "120")),
         # Hosts whose pictures burntop fetches and re-serves as avatars (burntop.accounts.avatars).

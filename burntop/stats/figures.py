@@ -8,6 +8,8 @@ expire on their own. It is THE one invalidation, called after:
 - an evaluation (streaks, XP, level, unlocks: burntop.gamification.evaluate),
 - a profile change, privacy or time-zone change included, and an account deletion (signals below),
 - a recount of the user's days (burntop.sync.rebucket).
+Each call also sends `figures_forgotten` (user_id=...), so copies kept elsewhere (burntop.badges.edge's
+rendered badges) go with them.
 So a sync shows at once in the user's numbers. Otherwise a figure is fresh for FIGURES_TTL seconds
 (BURNTOP_FIGURES_TTL, default 300), then recomputed by one caller while others get the previous one.
 Keys also carry the user's local date, so "this week" and the streak move on at local midnight.
@@ -22,6 +24,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 
+from blinker import Namespace
 from flask import current_app
 
 from burntop import cache
@@ -32,6 +35,7 @@ from burntop.stats import dashboard, profiles, usage
 from burntop.stats.periods import local_today, resolve
 
 GENERATION_TTL = 86_400
+figures_forgotten = Namespace().signal("figures-forgotten")
 DASHBOARD = {"overview": dashboard.overview, "trends": dashboard.trends, "models": dashboard.models,
              "tools": dashboard.tools}
 
@@ -51,6 +55,7 @@ def forget_figures(user_id: int) -> None:
     """Every cached figure of the user is stale from now on (see the module docstring for callers)."""
     cache.forget(f"figures-gen:{user_id}")
     cache.forget_here(f"figures:{user_id}:")  # this process's copies of the old generation
+    figures_forgotten.send(None, user_id=user_id)
 
 
 @profile_changed.connect

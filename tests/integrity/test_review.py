@@ -340,3 +340,8 @@ def test_leaderboards_leave_out_days_under_review_until_cleared(client, alice, m
     refresh_all()
     scores = {e["username"]: e["score"] for e in client.get("/api/leaderboard?type=global&period=all").get_json()["entries"]}
     assert scores == {"alice": 12_000, "mallory": FORGED_TOKENS + 1_100}
+
+
+def test_badges_leave_out_days_under_review(client, alice, mallory):
+    badge = client.get("/api/badge/mallory?variant=standard").get_data(as_text=True)
+    assert "1.1K" in badge and "5M" not in badge

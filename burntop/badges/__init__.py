@@ -1,0 +1,1 @@
+"""Embeddable SVG badges: GET /api/badge/<username> and /api/badge/demo (spec 000, "Badges")."""
