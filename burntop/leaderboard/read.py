@@ -27,6 +27,7 @@ class Row:
     score: int
     baseline_rank: int | None
     board_rank: int  # the rank on the stored board (a friends board re-ranks it)
+    is_demo: bool = False  # listed only in local mode (burntop.leaderboard.compute.listed_users), and marked
 
     @property
     def trend(self) -> str:
@@ -61,7 +62,8 @@ def _current(board_id: int):
 def _listed(entries, board_id: int, rank):
     """Entries joined to their listed users and their baseline ranks, as Row columns."""
     return (select(rank.label("rank"), User.id, User.username, User.name, User.image, User.avatar_digest, User.level,
-                   entries.c.score, BASE.c.rank.label("baseline_rank"), entries.c.rank.label("board_rank"))
+                   entries.c.score, BASE.c.rank.label("baseline_rank"), entries.c.rank.label("board_rank"),
+                   User.is_demo)
             .select_from(entries).join(User, User.id == entries.c.user_id)
             .join(BASE, and_(BASE.c.board_id == board_id,
                              BASE.c.generation == _generation(board_id, B.c.baseline_generation),

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from burntop.extensions import db
 from burntop.format import number
-from burntop.leaderboard import board, rules
+from burntop.leaderboard import board, compute, rules
 from burntop.models import LeaderboardBoard
 from burntop.stats import periods
 
@@ -59,6 +59,7 @@ def _context(query: board.Query, result: board.Result) -> dict:
     if entry:
         find_me = url_for(".index", **query.args(cursor=max(1, entry[0] - FIND_ME_CONTEXT) if entry[0] > 1 else None))
     return {
+        "local_mode": compute.local_mode(),
         "query": query, "result": result, "key": key, "rows": result.page.rows,
         "type_labels": TYPE_LABELS, "period_labels": PERIOD_LABELS, "filter_options": _filter_options(),
         "chosen_filter": chosen_filter, "score_label": lambda score: rules.score_label(key.type, score),
