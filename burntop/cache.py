@@ -8,11 +8,12 @@ previous value (and is logged); without one it raises.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
+
+import orjson
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -47,7 +48,8 @@ def _compute(name: str, compute: Callable, stale: dict | None):
 
 
 def _put_shared(client, name: str, value, ttl: int) -> None:
-    client.set(_key(name), json.dumps({"v": value, "at": time.time()}), ex=max(ttl, KEEP_STALE))
+    client.set(_key(name), orjson.dumps({"v": value, "at": time.time()}, option=orjson.OPT_NON_STR_KEYS),
+               ex=max(ttl, KEEP_STALE))
 
 
 def _put_local(name: str, value) -> None:
@@ -56,7 +58,7 @@ def _put_local(name: str, value) -> None:
 
 def _shared(client, name: str, compute: Callable, ttl: int):
     raw = client.get(_key(name))
-    entry = json.loads(raw) if raw else None
+    entry = orjson.loads(raw) if raw else None
     if entry is not None and time.time() - entry["at"] < ttl:
         return entry["v"]
     if entry is not None and not client.set(_key(name) + ":lock", "1", nx=True, ex=LOCK_SECONDS):

@@ -26,8 +26,10 @@ from datetime import date
 
 from blinker import Namespace
 from flask import current_app
+from sqlalchemy import func, select
 
 from burntop import cache
+from burntop.extensions import db
 from burntop.accounts.profile import account_deleted, profile_changed
 from burntop.integrity.review import day_reviewed
 from burntop.models import User
@@ -95,3 +97,23 @@ def breakdown(user: User, period_name: str, by: str, public: bool = False) -> li
     """usage.breakdown for a named period in the user's zone, memoized."""
     return cached(user, f"breakdown:{by}:{period_name}:{'public' if public else 'own'}",
                   lambda: usage.breakdown(user, resolve(period_name, user.timezone), by, public=public))
+
+
+def machines(user: User, period_name: str) -> dict:
+    """burntop.stats.machines.machine_breakdown for a named period, memoized (a rename forgets it)."""
+    from burntop.stats.machines import machine_breakdown
+
+    return cached(user, f"machines:{period_name}",
+                  lambda: machine_breakdown(user, resolve(period_name, user.timezone)))
+
+
+def insights(user: User, period_name: str) -> dict:
+    """burntop.stats.insights.insights_for, memoized per percentile snapshot: the key carries the period's
+    snapshot time (one small indexed read), so a new snapshot shows at once."""
+    from burntop.models import PercentileSnapshot
+    from burntop.stats.insights import insights_for
+
+    stamp = db.session.scalar(select(func.max(PercentileSnapshot.computed_at))
+                              .where(PercentileSnapshot.period == period_name))
+    return cached(user, f"insights:{period_name}:{stamp.isoformat() if stamp else 'none'}",
+                  lambda: insights_for(user, period_name))

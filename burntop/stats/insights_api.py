@@ -5,7 +5,8 @@ from flask import Blueprint, g, jsonify, request
 
 from burntop.accounts.auth import api_auth_required
 from burntop.errors import ApiError
-from burntop.stats.insights import DEFAULT_PERIOD, PERIODS, insights_for
+from burntop.stats import figures
+from burntop.stats.insights import DEFAULT_PERIOD, PERIODS
 
 api_bp = Blueprint("insights_api", __name__, url_prefix="/api")
 
@@ -17,6 +18,6 @@ def insights():
     if period not in PERIODS:
         raise ApiError(400, f"period must be one of: {', '.join(PERIODS)}.",
                        details=[{"field": "period", "reason": "unknown value", "allowed": list(PERIODS)}])
-    response = jsonify(insights_for(g.api_user, period))
+    response = jsonify(figures.insights(g.api_user, period))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -6,8 +6,8 @@ from flask import Blueprint, g, jsonify, request
 
 from burntop.accounts.auth import api_auth_required
 from burntop.errors import ApiError
-from burntop.stats.machines import machine_breakdown
-from burntop.stats.periods import CALENDAR_PERIODS, resolve
+from burntop.stats import figures
+from burntop.stats.periods import CALENDAR_PERIODS
 
 api_bp = Blueprint("machines_api", __name__, url_prefix="/api/dashboard")
 
@@ -20,6 +20,6 @@ def machines():
         raise ApiError(400, f"period must be one of: {', '.join(CALENDAR_PERIODS)}.",
                        details=[{"field": "period", "reason": "unknown value", "allowed": list(CALENDAR_PERIODS)}])
     user = g.api_user
-    response = jsonify(machine_breakdown(user, resolve(name, user.timezone)))
+    response = jsonify(figures.machines(user, name))
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -14,8 +14,6 @@ from burntop.gamification import rules, showcase
 from burntop.links import base_url, external
 from burntop.models import User
 from burntop.stats import charts, figures
-from burntop.stats.insights import insights_for
-from burntop.stats.machines import machine_breakdown
 from burntop.stats.periods import Period, day_range, local_today
 
 HEATMAP_DAYS = 365
@@ -164,7 +162,7 @@ def _breakdown(user: User, period: Period, key: str, noun: str, body: dict, new_
 
 
 def _machines(user: User, period: Period) -> dict:
-    body = machine_breakdown(user, period)
+    body = figures.machines(user, period.name)
     used = [m for m in body["machines"] if m["tokens"]]
     chart = charts.bar_chart(
         [(m["label"], m["tokens"]) for m in used], title=f"Tokens by computer, {period.label.lower()}",
@@ -193,7 +191,7 @@ def dashboard_context(user: User, tab: str, period: Period) -> dict:
     elif tab == "machines":
         data = _machines(user, period)
     else:
-        data = insights_for(user, period.name)
+        data = figures.insights(user, period.name)
         data = {**data, "percentile_labels": PERCENTILE_LABELS,
                 "known_percentiles": [k for k, v in data["percentiles"].items() if v is not None]}
     return {**context, "d": data}

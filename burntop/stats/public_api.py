@@ -27,6 +27,7 @@ from burntop.integrity.exclude import trusted
 from burntop.models import CodingSession, DailyRollup, User
 from burntop.models.types import utcnow
 from burntop.stats import periods
+from burntop.stats import figures
 from burntop.stats.public_summary import (ApplicationRow, RollupRow, SessionDay, parse_fields, select_fields,
                                           summary)
 
@@ -117,8 +118,13 @@ def usage_summary(public_id: str):
     user = _owner(public_id)
     now = utcnow()
     period = periods.resolve(name, user.timezone, periods.local_today(user.timezone, now))
-    rollups, applications = _rollups(user.id, period.start, period.end)
-    document = summary(user.display_name, periods.day_range(period.start, period.end), rollups, applications,
+
+    def build() -> dict:
+        rollups, applications = _rollups(user.id, period.start, period.end)
+        return summary(user.display_name, periods.day_range(period.start, period.end), rollups, applications,
                        _sessions(user.id, period.start, period.end), now)
+
+    # Memoized with the owner's other figures: a sync, a name change or a review decision forgets it.
+    document = figures.cached(user, f"public-v1:{name}", build)
     # orjson keeps spec 002's key order (Flask's JSON would sort the keys).
     return Response(orjson.dumps(select_fields(document, fields)), mimetype="application/json")

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from burntop.extensions import db
 from burntop.stats import benchmarks
+from burntop.stats.figures import forget_figures
 from burntop.stats.insights import insights_for
 from tests.factories import auth, make_token, make_user, sign_in
 from tests.sql import statements
@@ -186,6 +187,7 @@ def test_the_request_reads_only_the_users_own_rows_and_the_snapshot(app, client)
             db.session.commit()
             benchmarks.refresh_percentiles()
             client.get("/api/insights", headers=auth(token))  # the token's first use writes last_used_at
+            forget_figures(user.id)  # measure the computation, not the memoized answer
             with statements() as seen:
                 assert client.get("/api/insights", headers=auth(token)).status_code == 200
             _user_rows_only(seen, user.id)
@@ -235,3 +237,18 @@ def test_the_streak_is_taken_as_it_stands_today(app, client):
         "message": "You're 3 days away from your longest streak record (12 days); your current one is 9 days."}
     assert bodies[1]["figures"]["currentStreak"] == 0
     assert "You have no current streak; your longest was 12 days." in [r["message"] for r in bodies[1]["recommendations"]]
+
+
+def test_a_memoized_answer_follows_a_new_snapshot(app, client):
+    with freeze_time(NOW):
+        user = make_user("ada")
+        rollup(user, TODAY, input_tokens=100)
+        for i in range(12):
+            rollup(make_user(f"peer-{i}"), TODAY, input_tokens=1_000 + i)
+        db.session.commit()
+        token = make_token(user)
+        first = client.get("/api/insights", headers=auth(token)).get_json()
+        assert first["benchmark"]["status"] == "pending"
+        benchmarks.refresh_percentiles()
+        after = client.get("/api/insights", headers=auth(token)).get_json()
+        assert after["benchmark"]["status"] == "ready" and after["percentiles"]["tokens"] == 0.0
