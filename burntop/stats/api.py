@@ -8,6 +8,7 @@ Cache headers (spec 000, "Best practices"), set by `cache_headers` only:
 """
 from __future__ import annotations
 
+import orjson
 from flask import Blueprint, Response, g, jsonify, request
 
 from burntop.accounts.access import is_owner, visible_user_or_abort
@@ -57,10 +58,17 @@ def stats(username: str):
     return _profile_response(user, figures.user_stats(user, public=not is_owner(user)))
 
 
+def _json(body: dict) -> Response:
+    """A JSON response encoded by orjson (keys sorted, as Flask's own would be): an all-time models or tools
+    body of a heavy user is hundreds of KB, where the standard encoder was most of the request's time."""
+    return Response(orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS),
+                    mimetype="application/json")
+
+
 def _dashboard(name: str):
     @api_auth_required
     def view():
-        return cache_headers(jsonify(figures.dashboard_body(g.api_user, name, period_arg())), public=False)
+        return cache_headers(_json(figures.dashboard_body(g.api_user, name, period_arg())), public=False)
 
     return view
 
