@@ -230,3 +230,12 @@ def test_event_times_whatever_their_format_and_the_keys_around_them(tmp_path):
         start, start + 1200, 720)
     assert (totals["other"].started, totals["other"].active_seconds) == (start + 180, 0)
     assert set(totals) == {SESSION, "other"}
+
+
+def test_a_tool_call_with_a_name_that_is_not_text_is_no_edit_and_breaks_nothing(tmp_path):
+    path = write(tmp_path / "s.jsonl", prompt(0),
+                 tool_use("msg_1", "toolu_x", ["Edit"], {"file_path": "a"}, 0, 10),
+                 edit_result("toolu_x", ["+a"], 0, 12), *edit("toolu_e", ["+b"], 1))
+    result = SOURCE.parse(path, None)
+    assert len(result.records) == 2
+    assert combine([result.checkpoint["sessions"]])[SESSION].lines_of_code == 1

@@ -264,15 +264,19 @@ class SessionFacts:
 
     def _calls(self, content: list) -> None:
         """Remember the edit and commit calls of an assistant line until their results arrive."""
-        for block in content:
-            if not isinstance(block, dict) or block.get("type") != "tool_use" or not isinstance(block.get("id"), str):
+        for block in content:  # decoded JSON: a dict is a dict, a str a str
+            if block.__class__ is not dict or block.get("type") != "tool_use":
                 continue
-            arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
-            command = arguments.get("command")
-            if block.get("name") in EDIT_TOOLS:
-                self.pending[block["id"]] = "edit"
-            elif isinstance(command, str) and COMMIT_COMMAND.search(command):
-                self.pending[block["id"]] = "commit"
+            call, name = block.get("id"), block.get("name")
+            if call.__class__ is not str:
+                continue
+            if name.__class__ is str and name in EDIT_TOOLS:
+                self.pending[call] = "edit"
+                continue
+            arguments = block.get("input")
+            command = arguments.get("command") if arguments.__class__ is dict else None
+            if command.__class__ is str and COMMIT_COMMAND.search(command):
+                self.pending[call] = "commit"
 
     def dump(self) -> dict:
         """What the checkpoint keeps: the file's session part and the calls still waiting."""
