@@ -203,3 +203,39 @@ def test_the_checkpoint_holds_no_text_code_or_paths(tmp_path):
                  *edit("toolu_e", ["+secret code"], 1))
     saved = json.dumps({k: v for k, v in SOURCE.parse(path, None).checkpoint.items() if k in ("sessions", "pending")})
     assert "secret" not in saved and CWD not in saved and "app.py" not in saved
+
+
+def test_event_times_whatever_their_format_and_the_keys_around_them(tmp_path):
+    """Lines between responses are read by byte search with guesses (where the session id was, how long
+    a time was) that must never change what is read: times of other lengths and offsets, a guessed end
+    that falls on a later quote, another session's line and a line without a session."""
+    def line(at, session=SESSION, parent="p", **extra):
+        fields = {"parentUuid": parent, "isSidechain": False, "cwd": CWD, "sessionId": session, "type": "user",
+                  "message": {"role": "user", "content": "go on"}, "timestamp": at, **extra}
+        if session is None:
+            del fields["sessionId"]
+        return json.dumps(fields, separators=(",", ":"))
+
+    path = write(tmp_path / "s.jsonl",
+                 prompt(0),                                      # 24-character time, parentUuid null
+                 line("2025-10-01T12:01:00Z", k="v"),            # 20 characters: a quote 24 bytes on
+                 line(AT(3, 0), session="other"),                # another session's event
+                 line(AT(30, 0), session=None),                  # no session: not an event
+                 line("2025-10-01T14:05:30+02:00", parent=None),  # 12:05:30 UTC, 25 characters
+                 prompt(10), prompt(12), prompt(20))             # 8 minutes later: idle
+    totals = sessions(path)
+    start = 1759320000.0  # 2025-10-01T12:00:00Z
+    # 12:00, 12:01, 12:05:30, 12:10, 12:12 are one run (without 12:01 the gap would be 5.5 minutes)
+    assert (totals[SESSION].started, totals[SESSION].ended, totals[SESSION].active_seconds) == (
+        start, start + 1200, 720)
+    assert (totals["other"].started, totals["other"].active_seconds) == (start + 180, 0)
+    assert set(totals) == {SESSION, "other"}
+
+
+def test_a_tool_call_with_a_name_that_is_not_text_is_no_edit_and_breaks_nothing(tmp_path):
+    path = write(tmp_path / "s.jsonl", prompt(0),
+                 tool_use("msg_1", "toolu_x", ["Edit"], {"file_path": "a"}, 0, 10),
+                 edit_result("toolu_x", ["+a"], 0, 12), *edit("toolu_e", ["+b"], 1))
+    result = SOURCE.parse(path, None)
+    assert len(result.records) == 2
+    assert combine([result.checkpoint["sessions"]])[SESSION].lines_of_code == 1

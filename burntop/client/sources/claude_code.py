@@ -191,7 +191,7 @@ def _scan(data: bytes, limit: int, skipped: Counter, main_file: bool, facts: Ses
             skipped["no usage"] += 1
             continue
         message = obj.get("message")
-        facts.response(obj.get("sessionId"), moment, message, find(b'"tool_use"', start, stop) >= 0)
+        facts.response(obj.get("sessionId"), moment, message)
         entry = _entry(obj, message, skipped, main_file, moment)
         if entry is None:
             continue

@@ -122,6 +122,7 @@ class SessionFacts:
         self.tally = Tally(checkpoint.get("sessions"))
         self._last: str | None = None
         self._last_key: bytes | None = None
+        self._session_at, self._stamp_size, self._call_size = 0, 24, 32  # lines() guesses, checked before use
         self._stamps: dict[str, list[bytes]] = {}  # session -> raw timestamps of lines not decoded
         self._times: dict[str, list[float]] = {}  # session -> times of decoded lines
         self._moments: list[datetime] = []  # the times of the responses, and their sessions
@@ -138,34 +139,52 @@ class SessionFacts:
         find, pending, all_stamps = data.find, self.pending, self._stamps
         last, last_key = self._last, self._last_key
         stamps = all_stamps.get(last) if last else None
+        # Guesses, each checked before use: where a line held its session id, a time's and a call id's length.
+        at, size, call_size = self._session_at, self._stamp_size, self._call_size
         count = 0
         while start < stop:
             end = find(b"\n", start, stop)
             count += 1
             if pending:
                 found = find(_RESULT_KEY, start, end) + 15  # len(_RESULT_KEY)
-                close = find(b'"', found, end) if found > 14 else -1
-                if close > found and data[found:close].decode("utf-8", "replace") in pending:
+                call = None
+                if found > 14:  # its value, found like a time's (below)
+                    close = found + call_size
+                    if close >= end or data[close] != 34 or 34 in (call := data[found:close]):
+                        close = find(b'"', found, end)
+                        call_size, call = (close - found, data[found:close]) if close > found else (call_size, None)
+                if call is not None and call.decode("utf-8", "replace") in pending:
                     self._last, self._last_key = last, last_key
                     self._result_line(data[start:end])
                     last, last_key, start = self._last, self._last_key, end + 1
                     stamps = all_stamps.get(last) if last else None
                     continue
-            # Lines of a file nearly always share one session: look for the last one's id first.
-            if last_key is None or find(last_key, start, end) < 0:
-                session = _value(data, _SESSION_KEY, start, end)
-                if session != last:
-                    last, last_key = session, _SESSION_KEY + session.encode() + b'"' if session else None
-                    stamps = all_stamps.get(last) if last else None
+            # Lines of a file nearly always share one session: look for the last one's id first, where
+            # the line before held it (a slice compare costs less than a search), then anywhere.
+            if last_key is None or data[start + at:start + at + len(last_key)] != last_key:
+                where = -1 if last_key is None else find(last_key, start, end)
+                if where < 0:
+                    session = _value(data, _SESSION_KEY, start, end)
+                    if session != last:
+                        last, last_key = session, _SESSION_KEY + session.encode() + b'"' if session else None
+                        stamps = all_stamps.get(last) if last else None
+                    where = -1 if last_key is None else find(last_key, start, end)
+                at = where - start if where >= 0 else 0
             found = find(_TIME_KEY, start, end) + 13  # len(_TIME_KEY)
             if found > 12 and last:
-                close = find(b'"', found, end)
-                if close > found:
+                # The value ends at the first quote: where the one before ended (times share a format)
+                # if a byte test says so, else searched.
+                close = found + size
+                if close >= end or data[close] != 34 or 34 in (stamp := data[found:close]):
+                    close = find(b'"', found, end)
+                    size, stamp = (close - found, data[found:close]) if close > found else (size, None)
+                if stamp is not None:
                     if stamps is None:
                         stamps = self._new_stamps(last)
-                    stamps.append(data[found:close])
+                    stamps.append(stamp)
             start = end + 1
         self._last, self._last_key = last, last_key
+        self._session_at, self._stamp_size, self._call_size = at, size, call_size
         return count
 
     def _new_stamps(self, session: str) -> list[bytes]:
@@ -194,9 +213,10 @@ class SessionFacts:
         else:
             times.append(at)
 
-    def response(self, session: object, moment: datetime | None, message: object, calls: bool) -> None:
+    def response(self, session: object, moment: datetime | None, message: object) -> None:
         """A decoded assistant line: its session, time (``utc_time`` of its timestamp) and message; an
-        event, and the edit and commit calls it makes (``calls``: its bytes name a tool_use block)."""
+        event, and the edit and commit calls it makes (its content blocks are looked at directly: that
+        costs less than searching its bytes for a tool_use first)."""
         if session.__class__ is not str or moment is None:
             return
         if session:
@@ -206,7 +226,7 @@ class SessionFacts:
             self._moments.append(moment)
         if session != self._last:
             self._remember(session)  # type: ignore[arg-type]
-        if calls and message.__class__ is dict:
+        if message.__class__ is dict:
             content = message.get("content")  # type: ignore[union-attr]
             if content.__class__ is list:
                 self._calls(content)  # type: ignore[arg-type]
@@ -244,15 +264,19 @@ class SessionFacts:
 
     def _calls(self, content: list) -> None:
         """Remember the edit and commit calls of an assistant line until their results arrive."""
-        for block in content:
-            if not isinstance(block, dict) or block.get("type") != "tool_use" or not isinstance(block.get("id"), str):
+        for block in content:  # decoded JSON: a dict is a dict, a str a str
+            if block.__class__ is not dict or block.get("type") != "tool_use":
                 continue
-            arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
-            command = arguments.get("command")
-            if block.get("name") in EDIT_TOOLS:
-                self.pending[block["id"]] = "edit"
-            elif isinstance(command, str) and COMMIT_COMMAND.search(command):
-                self.pending[block["id"]] = "commit"
+            call, name = block.get("id"), block.get("name")
+            if call.__class__ is not str:
+                continue
+            if name.__class__ is str and name in EDIT_TOOLS:
+                self.pending[call] = "edit"
+                continue
+            arguments = block.get("input")
+            command = arguments.get("command") if arguments.__class__ is dict else None
+            if command.__class__ is str and COMMIT_COMMAND.search(command):
+                self.pending[call] = "commit"
 
     def dump(self) -> dict:
         """What the checkpoint keeps: the file's session part and the calls still waiting."""
